@@ -1,0 +1,207 @@
+# memifd - top-level build.
+#
+#   make            build libmemif (static + shared), memifd, memifctl
+#   make run        install missing packages, build, run memifd in the
+#                   foreground on conf/memifd.conf (Ctrl-C stops it)
+#   make test       install missing packages, build, run every test
+#   make SAN=1 ...  the same with AddressSanitizer + UBSan (build-san/)
+#   make V=1 ...    show the commands
+#
+# Every source file of a folder is part of its program, so adding a .c file
+# needs no edit here.
+
+PREFIX     ?= /usr/local
+sbindir    ?= $(PREFIX)/sbin
+bindir     ?= $(PREFIX)/bin
+libdir     ?= $(PREFIX)/lib
+includedir ?= $(PREFIX)/include
+mandir     ?= $(PREFIX)/share/man
+sysconfdir ?= /etc
+unitdir    ?= /lib/systemd/system
+bashcompdir ?= $(PREFIX)/share/bash-completion/completions
+DESTDIR    ?=
+
+SOVERSION  := 3
+VERSION    := 0.1.0
+
+CC       ?= cc
+ifeq ($(SAN),1)
+BUILD    ?= build-san
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+else
+BUILD    ?= build
+SANFLAGS :=
+endif
+
+WARN     := -Wall -Wextra -Wshadow -Wformat=2 -Wmissing-prototypes \
+            -Wstrict-prototypes -Wvla -Werror
+OPT      ?= -O2 -g
+CFLAGS   ?=
+CPPFLAGS += -D_GNU_SOURCE -DMEMIFD_VERSION='"$(VERSION)"'
+ALLCFLAGS = -std=c11 $(OPT) $(WARN) $(SANFLAGS) -fPIC -MMD -MP $(CFLAGS)
+LDFLAGS  += $(SANFLAGS)
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+MAKEFLAGS += --no-print-directory
+endif
+
+PKGS := jansson libpcap libedit cmocka
+pkgcflags = $(shell pkg-config --cflags $(1) 2>/dev/null)
+pkglibs   = $(shell pkg-config --libs $(1) 2>/dev/null)
+
+# ---- libcore --------------------------------------------------------------
+LIB_SRCS := $(wildcard libcore/src/*.c)
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+LIB_A    := $(BUILD)/libmemif.a
+LIB_SO   := $(BUILD)/libmemif.so.$(SOVERSION)
+LIB_INC  := -Ilibcore/include
+
+# ---- daemon ---------------------------------------------------------------
+D_SRCS   := $(wildcard daemon/*.c)
+D_OBJS   := $(D_SRCS:%.c=$(BUILD)/%.o)
+D_LIBOBJS := $(filter-out $(BUILD)/daemon/main.o,$(D_OBJS))
+MEMIFD   := $(BUILD)/memifd
+D_CFLAGS := $(LIB_INC) $(call pkgcflags,jansson libpcap)
+D_LIBS   := $(call pkglibs,jansson libpcap)
+
+# ---- cli ------------------------------------------------------------------
+C_SRCS   := $(wildcard cli/*.c)
+C_OBJS   := $(C_SRCS:%.c=$(BUILD)/%.o)
+C_LIBOBJS := $(filter-out $(BUILD)/cli/main.o,$(C_OBJS))
+MEMIFCTL := $(BUILD)/memifctl
+C_CFLAGS := $(call pkgcflags,jansson libedit)
+C_LIBS   := $(call pkglibs,jansson libedit)
+
+# ---- tests ----------------------------------------------------------------
+# tests/unit/<module>/test_*.c: one cmocka program each, linked with that
+# module's objects (main.o excluded).  tests/tools/*.c: helper programs that
+# integration tests run (loopback peers, hostile peer, ...), linked with
+# libmemif.a.
+UT_LIB_SRCS := $(wildcard tests/unit/libcore/test_*.c)
+UT_D_SRCS   := $(wildcard tests/unit/daemon/test_*.c)
+UT_C_SRCS   := $(wildcard tests/unit/cli/test_*.c)
+UT_LIB   := $(UT_LIB_SRCS:%.c=$(BUILD)/%)
+UT_D     := $(UT_D_SRCS:%.c=$(BUILD)/%)
+UT_C     := $(UT_C_SRCS:%.c=$(BUILD)/%)
+TOOL_SRCS := $(wildcard tests/tools/*.c)
+TOOLS    := $(TOOL_SRCS:%.c=$(BUILD)/%)
+UT_CFLAGS := $(call pkgcflags,cmocka)
+UT_LIBS  := $(call pkglibs,cmocka)
+
+PROGRAMS := $(LIB_A) $(LIB_SO) $(if $(D_SRCS),$(MEMIFD)) $(if $(C_SRCS),$(MEMIFCTL))
+
+.PHONY: all deps run test unit-test integration-test check-san bench fuzz \
+        install uninstall clean tools
+all: $(PROGRAMS) $(BUILD)/libmemif.pc
+
+# Install missing Debian packages (only when something is missing).
+deps:
+	$(Q)tests/deps.sh
+
+# ---- rules ----------------------------------------------------------------
+$(BUILD)/libcore/%.o: libcore/%.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CPPFLAGS) $(ALLCFLAGS) $(LIB_INC) -Ilibcore/src -fvisibility=hidden -c -o $@ $<
+
+$(BUILD)/daemon/%.o: daemon/%.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CPPFLAGS) $(ALLCFLAGS) $(D_CFLAGS) -c -o $@ $<
+
+$(BUILD)/cli/%.o: cli/%.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CPPFLAGS) $(ALLCFLAGS) $(C_CFLAGS) -c -o $@ $<
+
+$(LIB_A): $(LIB_OBJS)
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(LIB_SO): $(LIB_OBJS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) -shared -Wl,-soname,libmemif.so.$(SOVERSION) -Wl,-z,defs $(LDFLAGS) -o $@ $^
+	$(Q)ln -sf libmemif.so.$(SOVERSION) $(BUILD)/libmemif.so
+
+$(BUILD)/libmemif.pc: libcore/libmemif.pc.in Makefile
+	@mkdir -p $(@D)
+	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(libdir)|' \
+	        -e 's|@INCLUDEDIR@|$(includedir)|' -e 's|@VERSION@|$(LIBMEMIF_PC_VERSION)|' $< > $@
+LIBMEMIF_PC_VERSION := 3.1
+
+$(MEMIFD): $(D_OBJS) $(LIB_A)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(D_OBJS) $(LIB_A) $(D_LIBS) -lpthread
+
+$(MEMIFCTL): $(C_OBJS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(C_OBJS) $(C_LIBS)
+
+$(BUILD)/tests/unit/libcore/%: tests/unit/libcore/%.c $(LIB_A)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CPPFLAGS) $(ALLCFLAGS) -Wno-missing-prototypes $(LIB_INC) -Ilibcore/src $(UT_CFLAGS) -o $@ $< $(LDFLAGS) $(LIB_A) $(UT_LIBS) -lpthread
+
+$(BUILD)/tests/unit/daemon/%: tests/unit/daemon/%.c $(D_LIBOBJS) $(LIB_A)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CPPFLAGS) $(ALLCFLAGS) -Wno-missing-prototypes $(D_CFLAGS) -Idaemon $(UT_CFLAGS) -o $@ $< $(LDFLAGS) $(D_LIBOBJS) $(LIB_A) $(D_LIBS) $(UT_LIBS) -lpthread
+
+$(BUILD)/tests/unit/cli/%: tests/unit/cli/%.c $(C_LIBOBJS)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CPPFLAGS) $(ALLCFLAGS) -Wno-missing-prototypes $(C_CFLAGS) -Icli $(UT_CFLAGS) -o $@ $< $(LDFLAGS) $(C_LIBOBJS) $(C_LIBS) $(UT_LIBS)
+
+$(BUILD)/tests/tools/%: tests/tools/%.c $(LIB_A)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CPPFLAGS) $(ALLCFLAGS) -Wno-missing-prototypes $(LIB_INC) -Ilibcore/src -o $@ $< $(LDFLAGS) $(LIB_A) -lpthread
+
+tools: $(TOOLS)
+
+# ---- the two commands of the README ----------------------------------------
+run: deps
+	$(Q)$(MAKE) -s all
+	$(Q)mkdir -p /run/memifd
+	exec $(MEMIFD) -f -c conf/memifd.conf
+
+# Unit tests, integration tests, then the unit tests again under ASan+UBSan.
+test: deps
+	$(Q)$(MAKE) -s all tools $(UT_LIB) $(UT_D) $(UT_C)
+	$(Q)$(MAKE) -s SAN=1 all tools $(UT_LIB:build/%=build-san/%) $(UT_D:build/%=build-san/%) $(UT_C:build/%=build-san/%)
+	$(Q)tests/run.sh
+
+bench: deps
+	$(Q)$(MAKE) -s all tools
+	$(Q)tests/bench/run.sh
+
+fuzz: deps
+	$(Q)tests/fuzz/run.sh
+
+# ---- install ----------------------------------------------------------------
+install: all
+	install -d $(DESTDIR)$(sbindir) $(DESTDIR)$(bindir) $(DESTDIR)$(libdir)/pkgconfig \
+	           $(DESTDIR)$(includedir) $(DESTDIR)$(sysconfdir)/memifd
+	install -m 0755 $(MEMIFD) $(DESTDIR)$(sbindir)/memifd
+	install -m 0755 $(MEMIFCTL) $(DESTDIR)$(bindir)/memifctl
+	install -m 0755 $(LIB_SO) $(DESTDIR)$(libdir)/libmemif.so.$(SOVERSION)
+	ln -sf libmemif.so.$(SOVERSION) $(DESTDIR)$(libdir)/libmemif.so
+	install -m 0644 $(LIB_A) $(DESTDIR)$(libdir)/libmemif.a
+	install -m 0644 libcore/include/libmemif.h $(DESTDIR)$(includedir)/libmemif.h
+	install -m 0644 $(BUILD)/libmemif.pc $(DESTDIR)$(libdir)/pkgconfig/libmemif.pc
+	[ -e $(DESTDIR)$(sysconfdir)/memifd/memifd.conf ] || \
+	    install -m 0644 conf/memifd.conf $(DESTDIR)$(sysconfdir)/memifd/memifd.conf
+
+uninstall:
+	rm -f $(DESTDIR)$(sbindir)/memifd $(DESTDIR)$(bindir)/memifctl \
+	      $(DESTDIR)$(libdir)/libmemif.so.$(SOVERSION) $(DESTDIR)$(libdir)/libmemif.so \
+	      $(DESTDIR)$(libdir)/libmemif.a $(DESTDIR)$(includedir)/libmemif.h \
+	      $(DESTDIR)$(libdir)/pkgconfig/libmemif.pc
+
+clean:
+	rm -rf build build-san
+
+-include $(shell find build build-san -name '*.d' 2>/dev/null)

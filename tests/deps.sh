@@ -1,0 +1,31 @@
+#!/bin/sh
+# Install the Debian packages memifd needs, but only those that are missing
+# (checked with pkg-config and command -v), so a second run is silent.
+set -e
+need=""
+pc() { pkg-config --exists "$1" 2>/dev/null || need="$need $2"; }
+bin() { command -v "$1" >/dev/null 2>&1 || need="$need $2"; }
+command -v pkg-config >/dev/null 2>&1 || need="$need pkg-config"
+bin cc gcc
+bin make make
+pc jansson libjansson-dev
+pc libpcap libpcap-dev
+pc libedit libedit-dev
+pc cmocka libcmocka-dev
+bin ip iproute2
+bin tcpdump tcpdump
+bin dpdk-testpmd dpdk-dev
+[ -e /usr/lib/x86_64-linux-gnu/dpdk/pmds-23.0/librte_net_memif.so ] || \
+    ls /usr/lib/*/dpdk/pmds-*/librte_net_memif.so >/dev/null 2>&1 || need="$need librte-net-memif23"
+ls /usr/lib/*/dpdk/pmds-*/librte_net_tap.so >/dev/null 2>&1 || need="$need librte-net-tap23"
+bin clang clang
+bin tmux tmux
+[ -z "$need" ] && exit 0
+if [ "$(id -u)" != 0 ]; then
+    echo "memifd: missing packages:$need (run as root, or: apt-get install$need)" >&2
+    exit 1
+fi
+echo "memifd: installing$need" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >/dev/null
+apt-get install -y -qq --no-install-recommends $need >/dev/null

@@ -1,0 +1,46 @@
+#!/bin/bash
+# Runs every test and ends with one summary line:
+#   "tests: N passed, N failed, N skipped"
+# Unit tests (cmocka programs) run in the normal and the sanitizer build;
+# integration tests (tests/integration/*.sh) run the real binaries.  A test
+# exits 0 (pass), 77 (skip, with its reason on the last line) or else (fail).
+# Logs: build/test-logs/.  TESTS='pattern' runs only matching tests.
+cd "$(dirname "$0")/.." || exit 2
+logs=build/test-logs
+rm -rf "$logs"; mkdir -p "$logs"
+pass=0 fail=0 skip=0 failed=()
+filter=${TESTS:-}
+
+run_one() { # name timeout cmd...
+    local name=$1 tmo=$2; shift 2
+    [ -n "$filter" ] && [[ "$name" != *$filter* ]] && return
+    local log="$logs/${name//\//_}.log" start=$SECONDS rc
+    timeout -k 5 "$tmo" "$@" >"$log" 2>&1 </dev/null
+    rc=$?
+    local t=$((SECONDS - start))
+    case $rc in
+    0)  pass=$((pass + 1)); printf '  PASS  %-50s %3ss\n' "$name" "$t" ;;
+    77) skip=$((skip + 1)); printf '  SKIP  %-50s (%s)\n' "$name" "$(tail -n 1 "$log")" ;;
+    *)  fail=$((fail + 1)); failed+=("$name")
+        [ $rc = 124 ] && echo "timed out after ${tmo}s" >>"$log"
+        printf '  FAIL  %-50s %3ss (exit %s)\n' "$name" "$t" "$rc"
+        tail -n 25 "$log" | sed 's/^/        | /' ;;
+    esac
+}
+
+for b in build/tests/unit/*/test_*; do
+    [ -x "$b" ] && run_one "unit/${b#build/tests/unit/}" 300 "$b"
+done
+for s in tests/integration/*.sh; do
+    [ -f "$s" ] && run_one "integration/$(basename "$s" .sh)" 600 bash "$s"
+done
+for b in build-san/tests/unit/*/test_*; do
+    [ -x "$b" ] && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+        UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+        run_one "asan/unit/${b#build-san/tests/unit/}" 600 "$b"
+done
+if [ -n "${failed[*]}" ]; then
+    echo "failed: ${failed[*]} (logs in $logs/)"
+fi
+echo "tests: $pass passed, $fail failed, $skip skipped"
+[ $fail = 0 ]
