@@ -1,0 +1,312 @@
+/* cmds.c - the command table of memifctl and the few commands that do more
+ * than send one request and print its reply. */
+#include "cmds.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ctl.h"
+#include "output.h"
+
+#ifndef MEMIFD_VERSION
+#define MEMIFD_VERSION "0.0.0"
+#endif
+
+/* The bridge options of memifd's configuration, by the same names.  Edit
+ * here when the configuration changes: help, completion, the man page and
+ * the JSON that create sends all follow. */
+const struct kw kw_create[] = {
+	{ "role", KW_CHOICE, "memif", "role", "master|slave|server|client", NULL,
+	  "ROLE", "master", "master (server) listens on the socket, slave (client) connects" },
+	{ "socket", KW_FILE, "memif", "socket", NULL, NULL,
+	  "PATH", "/run/memifd/memif.sock", "memif control socket; @NAME is an abstract socket" },
+	{ "id", KW_UINT, "memif", "id", NULL, NULL,
+	  "N", "0", "interface id on that socket" },
+	{ "secret", KW_STR, "memif", "secret", NULL, NULL,
+	  "SECRET", "none", "shared secret the peer must present" },
+	{ "secret_file", KW_FILE, "memif", "secret_file", NULL, NULL,
+	  "FILE", "none", "read the secret from FILE" },
+	{ "mode", KW_CHOICE, "memif", "mode", "ethernet|ip|punt-inject", NULL,
+	  "MODE", "ethernet", "interface mode" },
+	{ "rx_queues", KW_UINT, "memif", "rx_queues", NULL, NULL,
+	  "N", "1", "receive queues (rings from the peer)" },
+	{ "tx_queues", KW_UINT, "memif", "tx_queues", NULL, NULL,
+	  "N", "1", "transmit queues (rings to the peer)" },
+	{ "ring_size", KW_UINT, "memif", "ring_size", NULL, NULL,
+	  "N", "1024", "slots per ring, a power of two" },
+	{ "buffer_size", KW_UINT, "memif", "buffer_size", NULL, NULL,
+	  "N", "2048", "bytes per buffer; larger frames use chains" },
+	{ "rx_mode", KW_CHOICE, "memif", "rx_mode", "interrupt|polling|adaptive", NULL,
+	  "MODE", "interrupt", "how the receive queues are served" },
+	{ "netns", KW_STR, "memif", "netns", NULL, NULL,
+	  "NS", "none", "network namespace of the memif socket" },
+	{ "tap", KW_STR, "host", "name", NULL, "type=tap",
+	  "NAME", "none", "host side: the TAP device NAME" },
+	{ "pcap-live", KW_STR, "host", "name", NULL, "type=pcap-live",
+	  "IFNAME", "none", "host side: capture and inject on interface IFNAME" },
+	{ "pcap-file", KW_FLAG, "host", NULL, NULL, "type=pcap-file",
+	  NULL, "none", "host side: pcap files (see read and write)" },
+	{ "read", KW_FILE, "host", "read", NULL, NULL,
+	  "FILE", "none", "pcap-file: replay FILE towards the memif peer" },
+	{ "write", KW_FILE, "host", "write", NULL, NULL,
+	  "FILE", "none", "pcap-file: record frames from the memif peer in FILE" },
+	{ "mtu", KW_UINT, "host", "mtu", NULL, NULL,
+	  "N", "1500", "MTU of the host device" },
+	{ "mac", KW_MAC, "host", "mac", NULL, NULL,
+	  "MAC", "random", "MAC address of the TAP" },
+	{ "up", KW_BOOL, "host", "up", NULL, NULL,
+	  "yes|no", "yes", "set the TAP administratively up" },
+	{ "persist", KW_BOOL, "host", "persist", NULL, NULL,
+	  "yes|no", "no", "keep the TAP when the bridge is deleted" },
+	{ "tap_netns", KW_STR, "host", "netns", NULL, NULL,
+	  "NS", "none", "network namespace of the TAP" },
+	{ NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL },
+};
+
+static const struct kw kw_stats[] = {
+	{ "reset", KW_FLAG, NULL, "reset", NULL, NULL,
+	  NULL, "no", "zero the counters after reading them" },
+	{ NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL },
+};
+
+static const struct kw kw_capture[] = {
+	{ "filter", KW_STR, NULL, "filter", NULL, NULL,
+	  "EXPR", "all frames", "a pcap-filter(7) expression (quote it)" },
+	{ "direction", KW_CHOICE, NULL, "direction", "rx|tx|both", NULL,
+	  "DIR", "both", "rx: from the memif peer, tx: towards it" },
+	{ "count", KW_UINT, NULL, "count", NULL, NULL,
+	  "N", "0 (no limit)", "stop after N frames" },
+	{ NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL },
+};
+
+static cmd_run_fn run_help, run_quit, run_monitor;
+
+static const struct cmd cmd_capture[] = {
+	{ .name = "start", .request = "capture", .fixed = "{\"action\": \"start\"}",
+	  .synopsis = "NAME FILE [filter EXPR] [direction rx|tx|both] [count N]",
+	  .help = "record the frames of bridge NAME in the pcap file FILE",
+	  .args = { { ARG_BRIDGE, "name", false }, { ARG_FILE, "file", false } },
+	  .kws = kw_capture },
+	{ .name = "stop", .request = "capture", .fixed = "{\"action\": \"stop\"}",
+	  .synopsis = "NAME", .help = "stop the capture on bridge NAME",
+	  .args = { { ARG_BRIDGE, "name", false } } },
+	{ .name = NULL },
+};
+
+const struct cmd cmd_table[] = {
+	{ .name = "show", .request = "show", .synopsis = "[NAME]",
+	  .help = "list the bridges, or show bridge NAME in detail",
+	  .args = { { ARG_BRIDGE, "name", true } } },
+	{ .name = "stats", .request = "stats", .synopsis = "[NAME] [reset]",
+	  .help = "print the counters of every bridge or of NAME; reset zeroes them",
+	  .args = { { ARG_BRIDGE, "name", true } }, .kws = kw_stats },
+	{ .name = "create", .request = "create", .synopsis = "NAME KEYWORD VALUE ...",
+	  .help = "add a bridge at run time (it lives until deleted or memifd stops)",
+	  .args = { { ARG_NAME, "name", false } }, .kws = kw_create,
+	  .more = "Keywords may come in any order and be abbreviated; those not "
+		  "given take memifd's defaults. The host side is one of tap, "
+		  "pcap-live or pcap-file." },
+	{ .name = "delete", .request = "delete", .synopsis = "NAME",
+	  .help = "remove bridge NAME",
+	  .args = { { ARG_BRIDGE, "name", false } } },
+	{ .name = "reload", .request = "reload",
+	  .help = "reread the configuration file (as SIGHUP does) and print the changes" },
+	{ .name = "capture", .synopsis = "start|stop ...",
+	  .help = "record the frames of a bridge in a pcap file", .sub = cmd_capture },
+	{ .name = "monitor", .request = "monitor", .run = run_monitor,
+	  .help = "print link and bridge events as they happen, until interrupted" },
+	{ .name = "ping", .request = "ping",
+	  .help = "check that memifd answers, print its uptime" },
+	{ .name = "version", .request = "version",
+	  .help = "print the versions of memifctl, memifd, libmemif and the memif protocol" },
+	{ .name = "help", .run = run_help, .synopsis = "[COMMAND]",
+	  .help = "list the commands, or explain COMMAND and its keywords",
+	  .args = { { ARG_COMMAND, "command", true } } },
+	{ .name = "quit", .run = run_quit, .help = "leave the shell (or end a batch)" },
+	{ .name = "exit", .run = run_quit, .help = "leave the shell (or end a batch)" },
+	{ .name = NULL },
+};
+
+const struct cli_opt cli_opts[] = {
+	{ "socket", 's', "SOCKET",
+	  "talk to memifd on SOCKET (default: $MEMIFCTL_SOCKET, else " CLI_DEFAULT_SOCKET ")" },
+	{ "json", 'j', NULL,
+	  "print the daemon's JSON result (indented on a terminal, one line otherwise)" },
+	{ "timeout", 't', "SECONDS",
+	  "wait at most SECONDS to connect and for each reply (default 5, 0: forever)" },
+	{ "file", 'f', "FILE",
+	  "read commands from FILE ('-': standard input), one a line" },
+	{ "force", 0, NULL, "in a batch, go on after a failed command" },
+	{ "help", 'h', NULL, "print the usage and the commands" },
+	{ "version", 'V', NULL, "print the version of memifctl" },
+	{ "gen-man", 0, NULL, NULL },
+	{ "gen-bash-completion", 0, NULL, NULL },
+	{ "complete", 0, NULL, NULL },
+	{ NULL, 0, NULL, NULL },
+};
+
+const struct cli_exit cli_exits[] = {
+	{ CLI_OK, "success" },
+	{ CLI_REFUSED, "memifd refused the command; its message is on standard error" },
+	{ CLI_USAGE, "usage error: an unknown, ambiguous or malformed command, keyword or option" },
+	{ CLI_UNREACHABLE, "memifd cannot be reached: no socket, permission denied, "
+			   "connection lost or no answer in time" },
+	{ 0, NULL },
+};
+
+static int cli_connect(const struct cli *cli, struct ctl *c)
+{
+	int ret = ctl_open(c, cli->socket, cli->timeout_ms);
+	const char *hint = ctl_hint(ret);
+
+	if (!ret)
+		return CLI_OK;
+	util_err("cannot reach memifd at %s: %s%s%s", cli->socket, ctl_strerror(ret),
+		 hint ? "; " : "", hint ? hint : "");
+	return CLI_UNREACHABLE;
+}
+
+static void cli_out(const struct cli *cli, struct out *o)
+{
+	o->fp = stdout;
+	o->json = cli->json;
+	o->pretty = cli->pretty;
+	o->now = time(NULL);
+}
+
+/* Prints the result of a successful REPLY, or the daemon's error. */
+static int cli_reply(const struct cli *cli, const struct cmd *cmd, const json_t *args,
+		     const json_t *reply)
+{
+	const json_t *err = json_object_get(reply, "error");
+	const char *code = json_string_value(json_object_get(err, "code"));
+	const char *msg = json_string_value(json_object_get(err, "message"));
+	struct out o;
+
+	if (json_is_true(json_object_get(reply, "ok"))) {
+		cli_out(cli, &o);
+		out_reply(&o, cmd->request, args, json_object_get(reply, "result"));
+		fflush(stdout);
+		return CLI_OK;
+	}
+	if (!code && !msg) {
+		util_err("memifd sent a malformed reply");
+		return CLI_UNREACHABLE;
+	}
+	util_err("%s%s%s%s", msg ? msg : code, msg && code ? " (" : "",
+		 msg && code ? code : "", msg && code ? ")" : "");
+	if (code && !strcmp(code, "EPERM"))
+		util_err("hint: %s", ctl_hint(-EPERM));
+	return CLI_REFUSED;
+}
+
+/* Connects, sends the request of CMD and leaves the connection in C. */
+static int cli_request(const struct cli *cli, const struct cmd *cmd, json_t *args,
+		       struct ctl *c)
+{
+	json_t *reply = NULL;
+	int ret = cli_connect(cli, c);
+
+	if (ret)
+		return ret;
+	ret = ctl_call(c, cmd->request, args, &reply);
+	if (ret) {
+		util_err("lost memifd at %s: %s", cli->socket, ctl_strerror(ret));
+		ctl_close(c);
+		return CLI_UNREACHABLE;
+	}
+	ret = cli_reply(cli, cmd, args, reply);
+	json_decref(reply);
+	if (ret)
+		ctl_close(c);
+	return ret;
+}
+
+static int run_request(struct cli *cli, const struct cmd *cmd, json_t *args)
+{
+	struct ctl c;
+	int ret = cli_request(cli, cmd, args, &c);
+
+	if (!ret)
+		ctl_close(&c);
+	return ret;
+}
+
+static volatile sig_atomic_t got_sigint;
+
+static void on_sigint(int sig)
+{
+	(void)sig;
+	got_sigint = 1;
+}
+
+static int run_monitor(struct cli *cli, const struct cmd *cmd, json_t *args)
+{
+	struct sigaction sa = { .sa_handler = on_sigint }, old;
+	struct ctl c;
+	struct out o;
+	json_t *ev;
+	int ret;
+
+	got_sigint = 0;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &old);	/* no SA_RESTART: poll returns EINTR */
+	ret = cli_request(cli, cmd, args, &c);
+	cli_out(cli, &o);
+	if (!ret && !cli->json && isatty(STDOUT_FILENO))
+		fprintf(stderr, "monitoring memifd events (^C to stop)\n");
+	while (!ret && !got_sigint) {
+		int r = ctl_recv(&c, -1, &ev);
+
+		if (r == -EINTR)
+			continue;
+		if (r == -EPROTO)	/* one bad line does not end monitoring */
+			continue;
+		if (r) {
+			util_err("lost memifd at %s: %s", cli->socket, ctl_strerror(r));
+			ret = CLI_UNREACHABLE;
+			break;
+		}
+		out_event(&o, ev);
+		json_decref(ev);
+		fflush(stdout);
+	}
+	if (!ret)
+		ctl_close(&c);
+	sigaction(SIGINT, &old, NULL);
+	return ret;
+}
+
+static int run_help(struct cli *cli, const struct cmd *cmd, json_t *args)
+{
+	const char *word = json_string_value(json_object_get(args, "command"));
+	char *argv[1] = { (char *)word };
+
+	(void)cli;
+	(void)cmd;
+	return help_command(stdout, word ? 1 : 0, argv);
+}
+
+static int run_quit(struct cli *cli, const struct cmd *cmd, json_t *args)
+{
+	(void)cmd;
+	(void)args;
+	cli->quit = true;
+	return CLI_OK;
+}
+
+int cmd_exec(struct cli *cli, int argc, char **argv)
+{
+	const struct cmd *cmd;
+	json_t *args = NULL;
+	int ret = cmd_parse(argc, argv, &cmd, &args);
+
+	if (ret)
+		return ret;
+	ret = cmd->run ? cmd->run(cli, cmd, args) : run_request(cli, cmd, args);
+	json_decref(args);
+	return ret;
+}

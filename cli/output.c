@@ -1,0 +1,437 @@
+/* output.c - the one rendering path of memifctl: each reply is printed by
+ * the text renderer of its command, or as JSON (-j). */
+#include "output.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+#ifndef MEMIFD_VERSION
+#define MEMIFD_VERSION "0.0.0"
+#endif
+
+/* ---- JSON helpers ------------------------------------------------------ */
+
+/* The member at a dotted PATH ("state.link"), or NULL. */
+static const json_t *jget(const json_t *o, const char *path)
+{
+	char key[64];
+
+	while (o && *path) {
+		size_t n = strcspn(path, ".");
+
+		if (n >= sizeof(key))
+			return NULL;
+		memcpy(key, path, n);
+		key[n] = '\0';
+		o = json_object_get(o, key);
+		path += n + (path[n] == '.');
+	}
+	return o;
+}
+
+/* PATH as text in BUF: strings as they are, numbers, yes/no; "-" if absent,
+ * null or empty. */
+static const char *jtext(const json_t *o, const char *path, char *buf, size_t n)
+{
+	const json_t *v = jget(o, path);
+
+	if (json_is_string(v) && json_string_length(v))
+		return json_string_value(v);
+	if (json_is_integer(v))
+		snprintf(buf, n, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+	else if (json_is_real(v))
+		snprintf(buf, n, "%g", json_real_value(v));
+	else if (json_is_boolean(v))
+		snprintf(buf, n, "%s", json_is_true(v) ? "yes" : "no");
+	else
+		snprintf(buf, n, "-");
+	return buf;
+}
+
+#define JT(o, path, buf) jtext((o), (path), (buf), sizeof(buf))
+
+/* "3d 4h", "2h 3m", "4m 10s", "12s". */
+static void fmt_duration(char *buf, size_t n, long long s)
+{
+	if (s < 0)
+		s = 0;
+	if (s >= 86400)
+		snprintf(buf, n, "%lldd %lldh", s / 86400, s % 86400 / 3600);
+	else if (s >= 3600)
+		snprintf(buf, n, "%lldh %lldm", s / 3600, s % 3600 / 60);
+	else if (s >= 60)
+		snprintf(buf, n, "%lldm %llds", s / 60, s % 60);
+	else
+		snprintf(buf, n, "%llds", s);
+}
+
+/* ---- aligned tables ------------------------------------------------------ */
+
+struct tab {
+	size_t ncol;
+	unsigned right;		/* bit i: column i is right-aligned */
+	struct strv cells;	/* row after row */
+};
+
+static void tab_add(struct tab *t, const char *cell)
+{
+	strv_push(&t->cells, cell ? cell : "-");
+}
+
+static void tab_addf(struct tab *t, json_int_t v)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%" JSON_INTEGER_FORMAT, v);
+	tab_add(t, buf);
+}
+
+static void tab_print(struct tab *t, FILE *fp, const char *indent)
+{
+	size_t w[16] = { 0 };
+
+	for (size_t i = 0; i < t->cells.n; i++) {
+		size_t len = strlen(t->cells.v[i]), c = i % t->ncol;
+
+		if (c < 16 && len > w[c])
+			w[c] = len;
+	}
+	for (size_t i = 0; i < t->cells.n; i++) {
+		size_t c = i % t->ncol;
+		const char *s = t->cells.v[i];
+		int width = c < 16 ? (int)w[c] : 0;
+
+		if (c == 0)
+			fputs(indent, fp);
+		if (t->right & (1u << c))
+			fprintf(fp, "%*s", width, s);
+		else if (c + 1 == t->ncol)
+			fputs(s, fp);
+		else
+			fprintf(fp, "%-*s", width, s);
+		fputs(c + 1 == t->ncol ? "\n" : "  ", fp);
+	}
+	strv_free(&t->cells);
+}
+
+/* ---- pieces shared by several commands ------------------------------------ */
+
+/* Key-value lines of any object, nested objects indented. */
+static void print_kv(FILE *fp, const json_t *obj, int indent)
+{
+	const char *key;
+	json_t *v;
+	char buf[64];
+
+	json_object_foreach((json_t *)obj, key, v) {
+		if (json_is_object(v)) {
+			fprintf(fp, "%*s%s:\n", indent, "", key);
+			print_kv(fp, v, indent + 2);
+		} else if (json_is_array(v)) {
+			char *s = json_dumps(v, JSON_COMPACT);
+
+			fprintf(fp, "%*s%s: %s\n", indent, "", key, s ? s : "");
+			free(s);
+		} else {
+			fprintf(fp, "%*s%s: %s\n", indent, "", key, jtext(v, "", buf, sizeof(buf)));
+		}
+	}
+}
+
+/* The counters table: one row per direction, one column per drop reason. */
+static void print_counters(FILE *fp, const json_t *c, const char *indent)
+{
+	static const char *const dirs[] = { "to_host", "to_memif" };
+	const json_t *drops = jget(c, "to_host.drops");
+	struct tab t = { .right = ~1u };
+	const char *key;
+	json_t *v;
+
+	t.ncol = 4 + json_object_size(drops);
+	tab_add(&t, "");
+	tab_add(&t, "packets");
+	tab_add(&t, "bytes");
+	tab_add(&t, "errors");
+	json_object_foreach((json_t *)drops, key, v)
+		tab_add(&t, key);
+	for (size_t d = 0; d < 2; d++) {
+		const json_t *dc = json_object_get(c, dirs[d]);
+
+		tab_add(&t, d ? "to memif" : "to host");
+		tab_addf(&t, json_integer_value(json_object_get(dc, "packets")));
+		tab_addf(&t, json_integer_value(json_object_get(dc, "bytes")));
+		tab_addf(&t, json_integer_value(json_object_get(dc, "errors")));
+		json_object_foreach((json_t *)drops, key, v)
+			tab_addf(&t, json_integer_value(jget(dc, "drops") ?
+				 json_object_get(jget(dc, "drops"), key) : NULL));
+	}
+	tab_print(&t, fp, indent);
+}
+
+/* "NAME, NAME" or "-" for an array of names. */
+static void print_names(FILE *fp, const char *label, const json_t *arr)
+{
+	size_t i;
+	json_t *v;
+
+	fprintf(fp, "%-10s", label);
+	if (!json_array_size(arr))
+		fputs(" -", fp);
+	json_array_foreach(arr, i, v)
+		fprintf(fp, "%s%s", i ? ", " : " ", json_string_value(v) ? json_string_value(v) : "?");
+	fputc('\n', fp);
+}
+
+/* ---- one bridge in detail, as VPP's "show memif" ------------------------- */
+
+static void detail_link(const struct out *o, const json_t *b)
+{
+	const json_t *since = jget(b, "state.since_epoch");
+	char a[64], c[64], d[32];
+
+	fprintf(o->fp, "  %-17s%s", "link:", JT(b, "state.link", a));
+	if (jget(b, "state.since") || since) {
+		fprintf(o->fp, " since %s", JT(b, "state.since", c));
+		if (json_is_integer(since)) {
+			fmt_duration(d, sizeof(d), (long long)o->now -
+				     (long long)json_integer_value(since));
+			fprintf(o->fp, " (%s ago)", d);
+		}
+	}
+	fprintf(o->fp, ", %s ups, %s downs\n", JT(b, "counters.link_ups", a),
+		JT(b, "counters.link_downs", c));
+	fprintf(o->fp, "  %-17s%s", "peer:", JT(b, "state.peer_name", a));
+	if (jget(b, "state.peer_if_name"))
+		fprintf(o->fp, ", interface %s", JT(b, "state.peer_if_name", a));
+	fputc('\n', o->fp);
+	if (!json_string_length(jget(b, "state.disconnect_reason")))
+		fprintf(o->fp, "  %-17s%s\n", "last disconnect:",
+			JT(b, "counters.last_disconnect_reason", a));
+	else
+		fprintf(o->fp, "  %-17s%s\n", "last disconnect:",
+			JT(b, "state.disconnect_reason", a));
+}
+
+/* Negotiated value when the link is up, else the configured one. */
+static const char *detail_geom(const json_t *b, const char *key, char *buf, size_t n)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "state.%s", key);
+	if (json_is_integer(jget(b, path)) && json_integer_value(jget(b, path)))
+		return jtext(b, path, buf, n);
+	snprintf(path, sizeof(path), "memif.%s", key);
+	return jtext(b, path, buf, n);
+}
+
+static void detail_bridge(const struct out *o, const json_t *b)
+{
+	char a[64], c[64], d[256], e[64], f[64], g[64];
+	FILE *fp = o->fp;
+
+	fprintf(fp, "%s: %s, socket %s id %s, origin %s\n", JT(b, "name", a),
+		JT(b, "memif.role", c), JT(b, "memif.socket", d), JT(b, "memif.id", e),
+		JT(b, "origin", f));
+	detail_link(o, b);
+	fprintf(fp, "  %-17smode %s, rx-mode %s, secret %s\n", "memif:",
+		JT(b, "memif.mode", a), JT(b, "memif.rx_mode", c), JT(b, "memif.secret", d));
+	fprintf(fp, "  %-17srx %s, tx %s\n", "queues:",
+		detail_geom(b, "rx_queues", a, sizeof(a)), detail_geom(b, "tx_queues", c, sizeof(c)));
+	fprintf(fp, "  %-17sring size %s, buffer size %s\n", "rings:",
+		detail_geom(b, "ring_size", a, sizeof(a)), detail_geom(b, "buffer_size", c, sizeof(c)));
+	fprintf(fp, "  %-17s%s %s, mtu %s, mac %s, up %s, state %s\n", "host:",
+		JT(b, "host.type", a), JT(b, "host.name", c), JT(b, "host.mtu", d),
+		JT(b, "host.mac", e), JT(b, "host.up", f), JT(b, "state.host_state", g));
+	fprintf(fp, "  counters:\n");
+	print_counters(fp, jget(b, "counters"), "    ");
+}
+
+/* ---- the text renderer of each command ----------------------------------- */
+
+typedef void text_fn(const struct out *o, const json_t *args, const json_t *res);
+
+static void text_ping(const struct out *o, const json_t *args, const json_t *res)
+{
+	const json_t *up = json_object_get(res, "uptime");
+	char d[32];
+
+	(void)args;
+	if (json_is_number(up)) {
+		fmt_duration(d, sizeof(d), (long long)json_number_value(up));
+		fprintf(o->fp, "memifd is alive, up %s\n", d);
+	} else {
+		fprintf(o->fp, "memifd is alive\n");
+	}
+}
+
+static void text_version(const struct out *o, const json_t *args, const json_t *res)
+{
+	const char *key;
+	json_t *v;
+	char buf[64];
+
+	(void)args;
+	fprintf(o->fp, "%-9s %s\n", "memifctl", MEMIFD_VERSION);
+	json_object_foreach((json_t *)res, key, v)
+		fprintf(o->fp, "%-9s %s\n", key, jtext(v, "", buf, sizeof(buf)));
+}
+
+static void text_show(const struct out *o, const json_t *args, const json_t *res)
+{
+	static const char *const head[] = { "NAME", "ROLE", "SOCKET:ID", "LINK", "HOST",
+					    "RX-PKTS", "TX-PKTS" };
+	const json_t *bridges = json_object_get(res, "bridges");
+	struct tab t = { .ncol = 7, .right = 3u << 5 };
+	char a[64], c[64], cell[300];
+	size_t i;
+	json_t *b;
+
+	if (json_object_get(args, "name")) {
+		json_array_foreach(bridges, i, b)
+			detail_bridge(o, b);
+		return;
+	}
+	for (size_t h = 0; h < 7; h++)
+		tab_add(&t, head[h]);
+	json_array_foreach(bridges, i, b) {
+		tab_add(&t, JT(b, "name", a));
+		tab_add(&t, JT(b, "memif.role", a));
+		snprintf(cell, sizeof(cell), "%s:%s", JT(b, "memif.socket", a), JT(b, "memif.id", c));
+		tab_add(&t, cell);
+		tab_add(&t, JT(b, "state.link", a));
+		snprintf(cell, sizeof(cell), "%s:%s", JT(b, "host.type", a), JT(b, "host.name", c));
+		tab_add(&t, cell);
+		tab_add(&t, JT(b, "counters.to_host.packets", a));
+		tab_add(&t, JT(b, "counters.to_memif.packets", a));
+	}
+	tab_print(&t, o->fp, "");
+}
+
+static void text_stats(const struct out *o, const json_t *args, const json_t *res)
+{
+	size_t i;
+	json_t *b;
+	char a[64], c[64], d[64];
+
+	json_array_foreach(json_object_get(res, "bridges"), i, b) {
+		fprintf(o->fp, "%s%s:\n", i ? "\n" : "", JT(b, "name", a));
+		print_counters(o->fp, jget(b, "counters"), "  ");
+		fprintf(o->fp, "  link ups %s, downs %s, last disconnect: %s\n",
+			JT(b, "counters.link_ups", a), JT(b, "counters.link_downs", c),
+			JT(b, "counters.last_disconnect_reason", d));
+	}
+	if (json_is_true(json_object_get(args, "reset")))
+		fprintf(o->fp, "counters reset\n");
+}
+
+static void text_create(const struct out *o, const json_t *args, const json_t *res)
+{
+	char a[64];
+
+	fprintf(o->fp, "created bridge %s\n", JT(args, "name", a));
+	if (json_object_get(res, "bridge"))
+		detail_bridge(o, json_object_get(res, "bridge"));
+}
+
+static void text_delete(const struct out *o, const json_t *args, const json_t *res)
+{
+	char a[64];
+
+	(void)res;
+	fprintf(o->fp, "deleted bridge %s\n", JT(args, "name", a));
+}
+
+static void text_reload(const struct out *o, const json_t *args, const json_t *res)
+{
+	static const char *const keys[] = { "added", "removed", "changed", "unchanged" };
+
+	(void)args;
+	fprintf(o->fp, "configuration reloaded\n");
+	for (size_t i = 0; i < 4; i++) {
+		char label[16];
+
+		snprintf(label, sizeof(label), "%s:", keys[i]);
+		print_names(o->fp, label, json_object_get(res, keys[i]));
+	}
+}
+
+static void text_capture(const struct out *o, const json_t *args, const json_t *res)
+{
+	char a[64], c[256];
+	const json_t *cap = json_object_get(res, "capture");
+
+	if (!strcmp(JT(args, "action", a), "start"))
+		fprintf(o->fp, "capture started on %s into %s\n", JT(args, "name", a),
+			JT(args, "file", c));
+	else
+		fprintf(o->fp, "capture stopped on %s\n", JT(args, "name", a));
+	if (json_is_object(cap))
+		print_kv(o->fp, cap, 2);
+}
+
+static const struct {
+	const char *command;
+	text_fn *fn;
+} text_table[] = {
+	{ "ping", text_ping },
+	{ "version", text_version },
+	{ "show", text_show },
+	{ "stats", text_stats },
+	{ "create", text_create },
+	{ "delete", text_delete },
+	{ "reload", text_reload },
+	{ "capture", text_capture },
+};
+
+void out_reply(const struct out *o, const char *command, const json_t *args,
+	       const json_t *result)
+{
+	if (o->json) {
+		json_dumpf(result ? result : json_null(), o->fp, JSON_ENCODE_ANY |
+			   (o->pretty ? JSON_INDENT(2) : JSON_COMPACT));
+		fputc('\n', o->fp);
+		return;
+	}
+	for (size_t i = 0; i < sizeof(text_table) / sizeof(text_table[0]); i++) {
+		if (!strcmp(text_table[i].command, command)) {
+			text_table[i].fn(o, args, result);
+			return;
+		}
+	}
+	if (json_is_object(result))	/* a command without a renderer */
+		print_kv(o->fp, result, 0);
+}
+
+/* ---- events ------------------------------------------------------------ */
+
+void out_event(const struct out *o, const json_t *ev)
+{
+	const char *type = json_string_value(json_object_get(ev, "event"));
+	char a[64], c[64], d[256];
+	const char *key;
+	json_t *v;
+
+	if (o->json || !type) {
+		json_dumpf(ev, o->fp, JSON_COMPACT);
+		fputc('\n', o->fp);
+		return;
+	}
+	fprintf(o->fp, "%s %s %s", JT(ev, "time", a), JT(ev, "name", c), type);
+	if (!strcmp(type, "link"))
+		fprintf(o->fp, " %s", JT(ev, "link", a));
+	else if (!strcmp(type, "bridge"))
+		fprintf(o->fp, " %s", JT(ev, "action", a));
+	json_object_foreach((json_t *)ev, key, v) {
+		static const char *const shown[] = { "event", "time", "name", "link", "action" };
+		bool skip = false;
+
+		for (size_t i = 0; i < 5; i++)
+			skip |= !strcmp(key, shown[i]);
+		if (!skip)
+			fprintf(o->fp, " %s=%s", key, jtext(v, "", d, sizeof(d)));
+	}
+	fputc('\n', o->fp);
+}
