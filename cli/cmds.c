@@ -78,7 +78,7 @@ static const struct kw kw_capture[] = {
 	{ "direction", KW_CHOICE, NULL, "direction", "rx|tx|both", NULL,
 	  "DIR", "both", "rx: from the memif peer, tx: towards it" },
 	{ "count", KW_UINT, NULL, "count", NULL, NULL,
-	  "N", "0 (no limit)", "stop after N frames" },
+	  "N", "0, no limit", "stop after N frames" },
 	{ NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL },
 };
 
@@ -177,9 +177,10 @@ static void cli_out(const struct cli *cli, struct out *o)
 	o->now = time(NULL);
 }
 
-/* Prints the result of a successful REPLY, or the daemon's error. */
+/* Prints the result of a successful REPLY (unless QUIET), or the daemon's
+ * error. */
 static int cli_reply(const struct cli *cli, const struct cmd *cmd, const json_t *args,
-		     const json_t *reply)
+		     const json_t *reply, bool quiet)
 {
 	const json_t *err = json_object_get(reply, "error");
 	const char *code = json_string_value(json_object_get(err, "code"));
@@ -187,6 +188,8 @@ static int cli_reply(const struct cli *cli, const struct cmd *cmd, const json_t 
 	struct out o;
 
 	if (json_is_true(json_object_get(reply, "ok"))) {
+		if (quiet)
+			return CLI_OK;
 		cli_out(cli, &o);
 		out_reply(&o, cmd->request, args, json_object_get(reply, "result"));
 		fflush(stdout);
@@ -196,16 +199,16 @@ static int cli_reply(const struct cli *cli, const struct cmd *cmd, const json_t 
 		util_err("memifd sent a malformed reply");
 		return CLI_UNREACHABLE;
 	}
-	util_err("%s%s%s%s", msg ? msg : code, msg && code ? " (" : "",
-		 msg && code ? code : "", msg && code ? ")" : "");
+	util_err("%s", msg && *msg ? msg : code);
 	if (code && !strcmp(code, "EPERM"))
 		util_err("hint: %s", ctl_hint(-EPERM));
 	return CLI_REFUSED;
 }
 
-/* Connects, sends the request of CMD and leaves the connection in C. */
+/* Connects, sends the request of CMD, prints the reply (unless QUIET) and
+ * leaves the connection open in C on success. */
 static int cli_request(const struct cli *cli, const struct cmd *cmd, json_t *args,
-		       struct ctl *c)
+		       struct ctl *c, bool quiet)
 {
 	json_t *reply = NULL;
 	int ret = cli_connect(cli, c);
@@ -218,7 +221,7 @@ static int cli_request(const struct cli *cli, const struct cmd *cmd, json_t *arg
 		ctl_close(c);
 		return CLI_UNREACHABLE;
 	}
-	ret = cli_reply(cli, cmd, args, reply);
+	ret = cli_reply(cli, cmd, args, reply, quiet);
 	json_decref(reply);
 	if (ret)
 		ctl_close(c);
@@ -228,7 +231,7 @@ static int cli_request(const struct cli *cli, const struct cmd *cmd, json_t *arg
 static int run_request(struct cli *cli, const struct cmd *cmd, json_t *args)
 {
 	struct ctl c;
-	int ret = cli_request(cli, cmd, args, &c);
+	int ret = cli_request(cli, cmd, args, &c, false);
 
 	if (!ret)
 		ctl_close(&c);
@@ -254,7 +257,7 @@ static int run_monitor(struct cli *cli, const struct cmd *cmd, json_t *args)
 	got_sigint = 0;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, &old);	/* no SA_RESTART: poll returns EINTR */
-	ret = cli_request(cli, cmd, args, &c);
+	ret = cli_request(cli, cmd, args, &c, true);
 	cli_out(cli, &o);
 	if (!ret && !cli->json && isatty(STDOUT_FILENO))
 		fprintf(stderr, "monitoring memifd events (^C to stop)\n");

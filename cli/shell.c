@@ -162,16 +162,18 @@ static char *shell_history_path(void)
 	return path;
 }
 
-static void shell_line(struct cli *cli, History *h, const char *hpath, const char *line)
+static void shell_line(struct cli *cli, History *h, const char *hpath, const char *in)
 {
+	char *line = strndup(in, strcspn(in, "\n"));
 	struct strv w = { 0 };
 	HistEvent ev;
-	int ret = util_split(line, &w);
+	int ret = line ? util_split(line, &w) : -ENOMEM;
 
 	if (ret == -EINVAL)
 		util_err("unterminated quote");
 	if (!w.n) {
 		strv_free(&w);
+		free(line);
 		return;
 	}
 	history(h, &ev, H_ENTER, line);
@@ -180,6 +182,7 @@ static void shell_line(struct cli *cli, History *h, const char *hpath, const cha
 	cmd_exec(cli, (int)w.n, w.v);	/* errors are printed; the shell goes on */
 	fflush(stdout);
 	strv_free(&w);
+	free(line);
 }
 
 int shell_run(struct cli *cli)

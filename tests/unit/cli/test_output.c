@@ -1,0 +1,186 @@
+/* Unit tests of memifctl's rendering: sample replies of the management
+ * protocol printed as text (table, details, counters, events) and as JSON. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "output.h"
+
+#define NOW 1795704125	/* 1h 2m 5s after the sample's link came up */
+
+static const char counters[] =
+	"{\"to_host\": {\"packets\": 12, \"bytes\": 1234, \"drops\": {\"ring_full\": 0,"
+	" \"host_full\": 1, \"oversize\": 0, \"peer_down\": 2, \"bad_desc\": 0}, \"errors\": 0},"
+	" \"to_memif\": {\"packets\": 10, \"bytes\": 980, \"drops\": {\"ring_full\": 3,"
+	" \"host_full\": 0, \"oversize\": 0, \"peer_down\": 0, \"bad_desc\": 0}, \"errors\": 1},"
+	" \"link_ups\": 2, \"link_downs\": 1, \"last_disconnect_reason\": \"peer closed\"}";
+
+static json_t *sample_bridge(const char *name, const char *link)
+{
+	json_t *b = json_pack("{s:s, s:s,"
+		" s:{s:s, s:s, s:i, s:s, s:s, s:i, s:i, s:i, s:i, s:s},"
+		" s:{s:s, s:s, s:i, s:s, s:b},"
+		" s:{s:s, s:s, s:I, s:s, s:s, s:s, s:i, s:i, s:i, s:i, s:s}}",
+		"name", name, "origin", "config",
+		"memif", "role", "master", "socket", "/run/memifd/memif.sock", "id", 0,
+		"secret", "set", "mode", "ethernet", "rx_queues", 1, "tx_queues", 1,
+		"ring_size", 1024, "buffer_size", 2048, "rx_mode", "interrupt",
+		"host", "type", "tap", "name", "memif0", "mtu", 1500, "mac", "02:fe:00:00:00:01", "up", 1,
+		"state", "link", link, "since", "2026-11-26T13:40:00Z",
+		"since_epoch", (json_int_t)(NOW - 3725), "peer_name", "VPP 23.10",
+		"peer_if_name", "memif0/0", "disconnect_reason", "", "rx_queues", 2,
+		"tx_queues", 2, "ring_size", 512, "buffer_size", 2048, "host_state", "up");
+
+	json_object_set_new(b, "counters", json_loads(counters, 0, NULL));
+	return b;
+}
+
+/* Renders a reply to COMMAND with ARGS (JSON text) into a string. */
+static char *render(bool json, const char *command, const char *args, json_t *result)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	struct out o = { .json = json, .now = NOW };
+	json_t *a = args ? json_loads(args, 0, NULL) : NULL;
+
+	o.fp = open_memstream(&buf, &len);
+	assert_non_null(o.fp);
+	out_reply(&o, command, a, result);
+	fclose(o.fp);
+	json_decref(a);
+	json_decref(result);
+	return buf;
+}
+
+static void expect(char *got, const char *want)
+{
+	if (strcmp(got, want))
+		fail_msg("got:\n%s\nwant:\n%s", got, want);
+	free(got);
+}
+
+static void test_show_all_is_a_table(void **state)
+{
+	json_t *res = json_pack("{s:[o, o]}", "bridges", sample_bridge("vpp0", "up"),
+				sample_bridge("vpp-long-name", "down"));
+
+	(void)state;
+	expect(render(false, "show", "{}", res),
+	       "NAME           ROLE    SOCKET:ID                 LINK  HOST        RX-PKTS  TX-PKTS\n"
+	       "vpp0           master  /run/memifd/memif.sock:0  up    tap:memif0       12       10\n"
+	       "vpp-long-name  master  /run/memifd/memif.sock:0  down  tap:memif0       12       10\n");
+}
+
+static void test_show_one_is_detailed(void **state)
+{
+	json_t *res = json_pack("{s:[o]}", "bridges", sample_bridge("vpp0", "up"));
+
+	(void)state;
+	expect(render(false, "show", "{\"name\": \"vpp0\"}", res),
+	       "vpp0: master, socket /run/memifd/memif.sock id 0, origin config\n"
+	       "  link:            up since 2026-11-26T13:40:00Z (1h 2m ago), 2 ups, 1 downs\n"
+	       "  peer:            VPP 23.10, interface memif0/0\n"
+	       "  last disconnect: peer closed\n"
+	       "  memif:           mode ethernet, rx-mode interrupt, secret set\n"
+	       "  queues:          rx 2, tx 2\n"
+	       "  rings:           ring size 512, buffer size 2048\n"
+	       "  host:            tap memif0, mtu 1500, mac 02:fe:00:00:00:01, up yes, state up\n"
+	       "  counters:\n"
+	       "              packets  bytes  errors  ring_full  host_full  oversize  peer_down  bad_desc\n"
+	       "    to host        12   1234       0          0          1         0          2         0\n"
+	       "    to memif       10    980       1          3          0         0          0         0\n");
+}
+
+static void test_stats_and_reset(void **state)
+{
+	json_t *res = json_pack("{s:[{s:s, s:o}]}", "bridges", "name", "vpp0",
+				"counters", json_loads(counters, 0, NULL));
+
+	(void)state;
+	expect(render(false, "stats", "{\"name\": \"vpp0\", \"reset\": true}", res),
+	       "vpp0:\n"
+	       "            packets  bytes  errors  ring_full  host_full  oversize  peer_down  bad_desc\n"
+	       "  to host        12   1234       0          0          1         0          2         0\n"
+	       "  to memif       10    980       1          3          0         0          0         0\n"
+	       "  link ups 2, downs 1, last disconnect: peer closed\n"
+	       "counters reset\n");
+}
+
+static void test_small_replies(void **state)
+{
+	(void)state;
+	expect(render(false, "ping", NULL, json_pack("{s:b, s:i}", "pong", 1, "uptime", 7384)),
+	       "memifd is alive, up 2h 3m\n");
+	expect(render(false, "version", NULL, json_pack("{s:s, s:s, s:s}", "memifd", "0.1.0",
+							  "libmemif", "3.1", "protocol", "2.0")),
+	       "memifctl  " MEMIFD_VERSION "\nmemifd    0.1.0\nlibmemif  3.1\nprotocol  2.0\n");
+	expect(render(false, "delete", "{\"name\": \"vpp1\"}", json_object()),
+	       "deleted bridge vpp1\n");
+	expect(render(false, "reload", NULL, json_pack("{s:[s], s:[], s:[s, s], s:[]}", "added", "b",
+						       "removed", "changed", "c", "d", "unchanged")),
+	       "configuration reloaded\nadded:     b\nremoved:   -\nchanged:   c, d\nunchanged: -\n");
+	expect(render(false, "capture", "{\"action\": \"stop\", \"name\": \"vpp0\"}",
+		      json_pack("{s:{s:i}}", "capture", "packets", 5)),
+	       "capture stopped on vpp0\n  packets: 5\n");
+}
+
+static void test_json_is_the_result_on_one_line_or_indented(void **state)
+{
+	json_t *res = json_pack("{s:b, s:i}", "pong", 1, "uptime", 3);
+	char *buf = NULL;
+	size_t len = 0;
+	struct out o = { .json = true, .pretty = true };
+
+	(void)state;
+	expect(render(true, "ping", NULL, json_incref(res)), "{\"pong\":true,\"uptime\":3}\n");
+	o.fp = open_memstream(&buf, &len);
+	out_reply(&o, "ping", NULL, res);
+	fclose(o.fp);
+	expect(buf, "{\n  \"pong\": true,\n  \"uptime\": 3\n}\n");
+	json_decref(res);
+}
+
+static void test_events_are_one_line_each(void **state)
+{
+	json_t *up = json_pack("{s:s, s:s, s:s, s:s, s:s}", "event", "link", "name", "vpp0",
+			       "link", "up", "time", "2026-11-26T13:40:00Z", "peer_name", "VPP");
+	json_t *cr = json_pack("{s:s, s:s, s:s, s:s}", "event", "bridge", "name", "vpp1",
+			       "action", "created", "time", "2026-11-26T13:41:00Z");
+	char *buf = NULL;
+	size_t len = 0;
+	struct out o = { .now = NOW };
+
+	(void)state;
+	o.fp = open_memstream(&buf, &len);
+	out_event(&o, up);
+	out_event(&o, cr);
+	o.json = true;
+	out_event(&o, cr);
+	fclose(o.fp);
+	expect(buf, "2026-11-26T13:40:00Z vpp0 link up peer_name=VPP\n"
+		    "2026-11-26T13:41:00Z vpp1 bridge created\n"
+		    "{\"event\":\"bridge\",\"name\":\"vpp1\",\"action\":\"created\","
+		    "\"time\":\"2026-11-26T13:41:00Z\"}\n");
+	json_decref(up);
+	json_decref(cr);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_show_all_is_a_table),
+		cmocka_unit_test(test_show_one_is_detailed),
+		cmocka_unit_test(test_stats_and_reset),
+		cmocka_unit_test(test_small_replies),
+		cmocka_unit_test(test_json_is_the_result_on_one_line_or_indented),
+		cmocka_unit_test(test_events_are_one_line_each),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
