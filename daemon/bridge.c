@@ -1,0 +1,281 @@
+/* bridge.c - a bridge's life: port, memif interface, link up and down. */
+#include "bridge_int.h"
+#include "log.h"
+#include "mif.h"
+#include "netns.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static bridge_event_fn *bridge_event_hook;
+
+void bridge_set_event_hook(bridge_event_fn *fn)
+{
+	bridge_event_hook = fn;
+}
+
+void bridge_format_time(time_t t, char *buf, size_t len)
+{
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static void bridge_emit_link(struct bridge *b)
+{
+	char when[32];
+	json_t *ev;
+
+	if (!bridge_event_hook)
+		return;
+	bridge_format_time(b->since, when, sizeof(when));
+	ev = json_pack("{s:s, s:s, s:s, s:s}", "event", "link", "name",
+		       b->conf.name, "link", b->link_up ? "up" : "down",
+		       "time", when);
+	if (!ev)
+		return;
+	if (b->link_up)
+		json_object_set_new(ev, "peer_name", json_string(b->peer_name));
+	else
+		json_object_set_new(ev, "reason", json_string(b->reason));
+	bridge_event_hook(ev);
+}
+
+/* Copies peer names, queue counts and sizes from the library. */
+static void bridge_read_details(struct bridge *b)
+{
+	memif_details_t md;
+	char buf[4096];
+	int r;
+
+	memset(&md, 0, sizeof(md));
+	r = memif_get_details(b->conn, &md, buf, sizeof(buf));
+	if (r != MEMIF_ERR_SUCCESS) {
+		log_debug("%s: memif_get_details: %s", b->conf.name,
+			  memif_strerror(r));
+		return;
+	}
+	if (md.remote_inst_name)
+		snprintf(b->peer_name, sizeof(b->peer_name), "%s",
+			 (char *)md.remote_inst_name);
+	if (md.remote_if_name)
+		snprintf(b->peer_if_name, sizeof(b->peer_if_name), "%s",
+			 (char *)md.remote_if_name);
+	if (md.error && *md.error)
+		snprintf(b->reason, sizeof(b->reason), "%s", (char *)md.error);
+	b->nrx = md.rx_queues_num;
+	b->ntx = md.tx_queues_num;
+	if (md.rx_queues_num && md.rx_queues) {
+		b->ring_size = md.rx_queues[0].ring_size;
+		if (md.rx_queues[0].buffer_size)
+			b->buffer_size = md.rx_queues[0].buffer_size;
+	}
+	if (!b->buffer_size)
+		b->buffer_size = b->conf.memif.buffer_size;
+}
+
+static int bridge_on_connect(memif_conn_handle_t conn, void *ctx)
+{
+	struct bridge *b = ctx;
+
+	(void)conn;
+	b->peer_name[0] = b->peer_if_name[0] = '\0';
+	bridge_read_details(b);
+	if (bridge_io_start(b)) {
+		log_err("%s: out of memory for queues", b->conf.name);
+		return 0;
+	}
+	b->link_up = true;
+	b->since = time(NULL);
+	b->ctr.link_ups++;
+	b->port->ops->set_carrier(b->port, true);
+	log_notice("%s: link up (peer %s, %s; %u rx, %u tx queues, ring %u, "
+		   "buffer %u)", b->conf.name, b->peer_name, b->peer_if_name,
+		   b->nrx, b->ntx, b->ring_size, b->buffer_size);
+	bridge_emit_link(b);
+	return 0;
+}
+
+static int bridge_on_disconnect(memif_conn_handle_t conn, void *ctx)
+{
+	struct bridge *b = ctx;
+	bool was_up = b->link_up;
+
+	(void)conn;
+	bridge_read_details(b);
+	if (b->deleting && !was_up)
+		return 0;
+	if (!was_up) {
+		log_debug("%s: connection attempt failed: %s", b->conf.name,
+			  b->reason);
+		return 0;
+	}
+	b->link_up = false;
+	b->since = time(NULL);
+	b->ctr.link_downs++;
+	bridge_io_stop(b);
+	if (b->port)
+		b->port->ops->set_carrier(b->port, false);
+	log_notice("%s: link down%s%s", b->conf.name, *b->reason ? ": " : "",
+		   b->reason);
+	bridge_emit_link(b);
+	return 0;
+}
+
+static void bridge_fill_args(const struct bridge *b, memif_conn_args_t *a)
+{
+	const struct memif_conf *mc = &b->conf.memif;
+
+	memset(a, 0, sizeof(*a));
+	a->socket = b->sock;
+	if (mc->has_secret)
+		memcpy(a->secret, mc->secret, strlen(mc->secret));
+	/* the master receives on s2m rings, the slave on m2s rings */
+	a->num_s2m_rings = (uint8_t)(mc->is_master ? mc->rx_queues : mc->tx_queues);
+	a->num_m2s_rings = (uint8_t)(mc->is_master ? mc->tx_queues : mc->rx_queues);
+	a->buffer_size = (uint16_t)mc->buffer_size;
+	for (unsigned s = mc->ring_size; s > 1; s >>= 1)
+		a->log2_ring_size++;
+	a->is_master = mc->is_master;
+	a->interface_id = mc->id;
+	snprintf((char *)a->interface_name, sizeof(a->interface_name), "%s",
+		 b->conf.name);
+	a->mode = mc->mode == MM_IP ? MEMIF_INTERFACE_MODE_IP
+				    : MEMIF_INTERFACE_MODE_ETHERNET;
+}
+
+static int bridge_memif_open(struct bridge *b, char *err, size_t errlen)
+{
+	const struct memif_conf *mc = &b->conf.memif;
+	memif_conn_args_t args;
+	int saved, r;
+
+	r = mif_socket_get(mc->socket, mc->netns, mc->is_master, &b->sock);
+	if (r != MEMIF_ERR_SUCCESS) {
+		snprintf(err, errlen, "memif socket %s: %s", mc->socket,
+			 memif_strerror(r));
+		return -EIO;
+	}
+	r = netns_enter(mc->netns, &saved);
+	if (r) {
+		snprintf(err, errlen, "netns %s: %s", mc->netns, strerror(-r));
+		return -EIO;
+	}
+	bridge_fill_args(b, &args);
+	r = memif_create(&b->conn, &args, bridge_on_connect,
+			 bridge_on_disconnect, bridge_io_interrupt, b);
+	netns_leave(saved);
+	if (r != MEMIF_ERR_SUCCESS) {
+		b->conn = NULL;
+		snprintf(err, errlen, "memif %s id %u: %s", mc->socket, mc->id,
+			 memif_strerror(r));
+		return -EIO;
+	}
+	return 0;
+}
+
+int bridge_new(struct loop *l, const struct bridge_conf *bc, bool from_config,
+	       struct bridge **out, char *err, size_t errlen)
+{
+	struct bridge *b = calloc(1, sizeof(*b));
+	int r;
+
+	if (!b) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	b->conf = *bc;
+	b->from_config = from_config;
+	b->loop = l;
+	b->since = time(NULL);
+	b->max_frame = bc->host.mtu + (bc->memif.mode == MM_ETHERNET ? 18 : 0);
+	b->poller.poll = bridge_io_poll;
+	b->port = port_open(&bc->host, bc->memif.mode == MM_IP, err, errlen);
+	if (!b->port) {
+		r = -EIO;
+		goto fail;
+	}
+	b->host_lf.fd = b->port->fd;
+	b->host_lf.cb = bridge_io_host_input;
+	r = loop_add(l, &b->host_lf, EPOLLIN);
+	if (r) {
+		snprintf(err, errlen, "watching %s: %s", bc->host.name, strerror(-r));
+		goto fail;
+	}
+	r = bridge_memif_open(b, err, errlen);
+	if (r)
+		goto fail;
+	log_info("%s: %s on %s id %u <-> %s %s", bc->name,
+		 bc->memif.is_master ? "master" : "slave", bc->memif.socket,
+		 bc->memif.id, bc->host.type, bc->host.name);
+	*out = b;
+	return 0;
+fail:
+	bridge_free(b);
+	return r;
+}
+
+static void bridge_release(void *arg)
+{
+	struct bridge *b = arg;
+
+	free(b->rxq);
+	free(b->txq);
+	free(b);
+}
+
+void bridge_free(struct bridge *b)
+{
+	int r;
+
+	if (!b)
+		return;
+	b->deleting = true;
+	if (b->conn) {
+		r = memif_delete(&b->conn);
+		if (r != MEMIF_ERR_SUCCESS)
+			log_warn("%s: memif_delete: %s", b->conf.name,
+				 memif_strerror(r));
+	}
+	bridge_io_stop(b);
+	if (b->sock)
+		mif_socket_put(b->sock);
+	if (b->port) {
+		loop_del(b->loop, &b->host_lf);
+		port_close(b->port);
+		b->port = NULL;
+	}
+	loop_defer(b->loop, bridge_release, b);
+}
+
+const struct bridge_conf *bridge_get_conf(const struct bridge *b)
+{
+	return &b->conf;
+}
+
+bool bridge_from_config(const struct bridge *b)
+{
+	return b->from_config;
+}
+
+bool bridge_is_up(const struct bridge *b)
+{
+	return b->link_up;
+}
+
+void bridge_tick(struct bridge *b)
+{
+	int saved, r;
+
+	if (b->link_up || b->conf.memif.is_master || !b->conn)
+		return;
+	if (netns_enter(b->conf.memif.netns, &saved))
+		return;
+	r = memif_request_connection(b->conn);
+	netns_leave(saved);
+	if (r != MEMIF_ERR_SUCCESS && r != MEMIF_ERR_ALRCONN)
+		log_debug("%s: connect: %s", b->conf.name, memif_strerror(r));
+}

@@ -1,0 +1,43 @@
+/*
+ * bridge.h - a bridge: one memif interface joined to one host port.
+ */
+#ifndef MEMIFD_BRIDGE_H
+#define MEMIFD_BRIDGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <jansson.h>
+
+#include "config.h"
+
+struct bridge;
+struct loop;
+
+/* Receives every event object (link up/down); takes the reference. */
+typedef void bridge_event_fn(json_t *event);
+void bridge_set_event_hook(bridge_event_fn *fn);
+
+/* Opens the host port and creates the memif interface.  Returns 0, or
+ * -errno with err filled (-EIO: the system refused). */
+int bridge_new(struct loop *l, const struct bridge_conf *bc, bool from_config,
+	       struct bridge **out, char *err, size_t errlen);
+/* Sends DISCONNECT, closes the port; the memory goes after the current
+ * loop batch.  Accepts NULL. */
+void bridge_free(struct bridge *b);
+
+const struct bridge_conf *bridge_get_conf(const struct bridge *b);
+bool bridge_from_config(const struct bridge *b);
+bool bridge_is_up(const struct bridge *b);
+/* Once a second: a disconnected slave asks for a connection. */
+void bridge_tick(struct bridge *b);
+
+/* New JSON objects (caller owns): the BRIDGE and COUNTERS of README.md. */
+json_t *bridge_to_json(struct bridge *b);
+json_t *bridge_counters_to_json(struct bridge *b);
+void bridge_counters_reset(struct bridge *b);
+
+/* ISO 8601 UTC of t into buf (at least 21 bytes). */
+void bridge_format_time(time_t t, char *buf, size_t len);
+
+#endif

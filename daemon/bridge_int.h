@@ -1,0 +1,69 @@
+/*
+ * bridge_int.h - what bridge.c (lifecycle), bridge_io.c (data path) and
+ * bridge_json.c (rendering) share.  Not for other modules.
+ */
+#ifndef MEMIFD_BRIDGE_INT_H
+#define MEMIFD_BRIDGE_INT_H
+
+#include <time.h>
+#include <libmemif.h>
+
+#include "bridge.h"
+#include "loop.h"
+#include "port.h"
+
+struct dir_counters {
+	uint64_t packets, bytes;
+	uint64_t ring_full, host_full, oversize, peer_down, bad_desc;
+	uint64_t errors;
+};
+
+struct bridge_counters {
+	struct dir_counters to_host, to_memif;
+	uint64_t link_ups, link_downs;
+};
+
+/* A receive queue: slots of an unfinished chain are carried over. */
+struct rxq {
+	memif_buffer_t *bufs; /* ring_size entries */
+	uint16_t cap, carry;
+	bool polling;	      /* the ring is in polling mode now */
+	uint64_t last_busy_ns; /* adaptive: when traffic was last seen */
+};
+
+/* A transmit queue: slots reserved but not yet published, in ring order. */
+struct txq {
+	memif_buffer_t *pool; /* ring_size entries */
+	uint16_t *slot_cap;
+	uint16_t cap, npool;
+};
+
+struct bridge {
+	struct bridge_conf conf;
+	bool from_config;
+	struct loop *loop;
+	struct port *port;
+	struct loop_fd host_lf;
+	struct loop_poller poller;
+	bool polling; /* poller registered */
+	memif_socket_handle_t sock;
+	memif_conn_handle_t conn;
+	bool link_up, deleting;
+	time_t since;
+	char peer_name[64], peer_if_name[64], reason[128];
+	unsigned nrx, ntx, ring_size, buffer_size;
+	unsigned max_frame;
+	struct rxq *rxq;
+	struct txq *txq;
+	struct bridge_counters ctr;
+	uint64_t bad_desc_base;
+};
+
+/* bridge_io.c */
+int bridge_io_start(struct bridge *b); /* on connect: queues, refill, modes */
+void bridge_io_stop(struct bridge *b); /* on disconnect */
+int bridge_io_interrupt(memif_conn_handle_t conn, void *ctx, uint16_t qid);
+void bridge_io_host_input(struct loop_fd *lf, uint32_t events);
+void bridge_io_poll(struct loop_poller *p);
+
+#endif

@@ -1,0 +1,376 @@
+/*
+ * bridge_io.c - the data path of a bridge, without intermediate copies.
+ *
+ * memif -> host: received slots are handed to the port with one writev per
+ * frame (a chain of NEXT-flagged slots is one frame); a chain cut by the
+ * end of a burst is carried to the next burst, and slots are given back
+ * with memif_refill_queue strictly in ring order.
+ *
+ * host -> memif: tx slots are reserved ahead (a pool, in ring order) and
+ * each frame is read with readv straight into as many slots as it needs;
+ * used slots are published with one memif_tx_burst per batch, and unused
+ * reserved slots stay at the front of the pool for the next batch.
+ */
+#include "bridge_int.h"
+#include "log.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+
+#define IO_BURST 256	     /* slots per memif_rx_burst */
+#define IO_RX_BUDGET 1024    /* slots per queue per wake-up */
+#define IO_HOST_BUDGET 64    /* frames read from the host per wake-up */
+#define IO_BUSY_BURST 32     /* adaptive: a burst this big means "busy" */
+#define IO_IDLE_NS 10000000 /* adaptive: back to interrupts after 10 ms idle */
+
+static struct iovec io_iov[IOV_MAX];
+static uint8_t io_scratch[65536]; /* frames dropped before they get a slot */
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* ---- memif -> host ---------------------------------------------------- */
+
+static void to_host_frame(struct bridge *b, memif_buffer_t *bufs, unsigned n)
+{
+	struct dir_counters *c = &b->ctr.to_host;
+	size_t len = 0;
+	ssize_t w;
+
+	if (n > IOV_MAX) {
+		c->oversize++;
+		return;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		io_iov[i].iov_base = bufs[i].data;
+		io_iov[i].iov_len = bufs[i].len;
+		len += bufs[i].len;
+	}
+	if (len > b->max_frame || len == 0) {
+		c->oversize++;
+		return;
+	}
+	w = b->port->ops->writev(b->port, io_iov, (int)n);
+	if (w >= 0) {
+		c->packets++;
+		c->bytes += len;
+	} else if (w == -EAGAIN || w == -ENOBUFS || w == -EIO) {
+		c->host_full++; /* full, or the device is down */
+	} else {
+		c->errors++;
+	}
+}
+
+/* Delivers the complete frames of bufs[0..n); returns the slots used. */
+static unsigned to_host_deliver(struct bridge *b, memif_buffer_t *bufs,
+				unsigned n)
+{
+	unsigned i = 0, done = 0;
+
+	while (i < n) {
+		unsigned j = i;
+
+		while (j < n && (bufs[j].flags & MEMIF_BUFFER_FLAG_NEXT))
+			j++;
+		if (j == n)
+			break; /* the chain continues in the next burst */
+		to_host_frame(b, bufs + i, j - i + 1);
+		i = j + 1;
+		done = i;
+	}
+	return done;
+}
+
+/* Drains one receive queue (up to budget slots); returns slots received. */
+static unsigned rxq_drain(struct bridge *b, uint16_t qid, unsigned budget)
+{
+	struct rxq *q = &b->rxq[qid];
+	unsigned total = 0, n, done;
+	uint16_t rx;
+	int r;
+
+	do {
+		uint16_t want = (uint16_t)(q->cap - q->carry);
+
+		if (want > IO_BURST)
+			want = IO_BURST;
+		rx = 0;
+		r = memif_rx_burst(b->conn, qid, q->bufs + q->carry, want, &rx);
+		if (r != MEMIF_ERR_SUCCESS && r != MEMIF_ERR_NOBUF)
+			break;
+		n = q->carry + rx;
+		done = to_host_deliver(b, q->bufs, n);
+		if (done == 0 && n == q->cap) {
+			b->ctr.to_host.oversize++; /* a chain as long as the ring */
+			done = n;
+		}
+		if (done)
+			memif_refill_queue(b->conn, qid, (uint16_t)done, 0);
+		q->carry = (uint16_t)(n - done);
+		if (q->carry && done)
+			memmove(q->bufs, q->bufs + done, q->carry * sizeof(*q->bufs));
+		total += rx;
+	} while (r == MEMIF_ERR_NOBUF && rx && total < budget);
+	return total;
+}
+
+static void bridge_poller_update(struct bridge *b)
+{
+	bool want = false;
+
+	for (unsigned q = 0; b->link_up && q < b->nrx; q++)
+		want |= b->rxq[q].polling;
+	if (want && !b->polling)
+		loop_poller_add(b->loop, &b->poller);
+	else if (!want && b->polling)
+		loop_poller_del(b->loop, &b->poller);
+	b->polling = want;
+}
+
+static void rxq_set_polling(struct bridge *b, uint16_t qid, bool polling)
+{
+	int r = memif_set_rx_mode(b->conn, polling ? MEMIF_RX_MODE_POLLING
+						   : MEMIF_RX_MODE_INTERRUPT, qid);
+
+	if (r != MEMIF_ERR_SUCCESS) {
+		log_debug("%s: memif_set_rx_mode: %s", b->conf.name,
+			  memif_strerror(r));
+		return;
+	}
+	b->rxq[qid].polling = polling;
+	b->rxq[qid].last_busy_ns = now_ns();
+}
+
+int bridge_io_interrupt(memif_conn_handle_t conn, void *ctx, uint16_t qid)
+{
+	struct bridge *b = ctx;
+	unsigned n;
+
+	(void)conn;
+	if (!b->link_up || qid >= b->nrx)
+		return 0;
+	n = rxq_drain(b, qid, IO_RX_BUDGET);
+	if (b->conf.memif.rx_mode == RXM_ADAPTIVE && n >= IO_BUSY_BURST &&
+	    !b->rxq[qid].polling) {
+		rxq_set_polling(b, qid, true);
+		bridge_poller_update(b);
+	}
+	return 0;
+}
+
+void bridge_io_poll(struct loop_poller *p)
+{
+	struct bridge *b = (struct bridge *)((char *)p -
+					     offsetof(struct bridge, poller));
+	bool changed = false;
+
+	for (uint16_t q = 0; b->link_up && q < b->nrx; q++) {
+		struct rxq *rq = &b->rxq[q];
+
+		if (!rq->polling)
+			continue;
+		if (rxq_drain(b, q, IO_RX_BUDGET)) {
+			rq->last_busy_ns = now_ns();
+		} else if (b->conf.memif.rx_mode == RXM_ADAPTIVE &&
+			   now_ns() - rq->last_busy_ns > IO_IDLE_NS) {
+			rxq_set_polling(b, q, false);
+			/* frames queued before the peer saw the unmask */
+			rxq_drain(b, q, IO_RX_BUDGET);
+			changed = true;
+		}
+	}
+	if (changed)
+		bridge_poller_update(b);
+}
+
+/* ---- host -> memif ---------------------------------------------------- */
+
+/* Makes sure pool[pos..] can hold max_frame + 1 bytes; false: ring full. */
+static bool txq_reserve(struct bridge *b, struct txq *q, unsigned pos,
+			unsigned *nslots)
+{
+	unsigned need = b->max_frame + 1, have = 0, i;
+
+	for (;;) {
+		for (i = pos; i < q->npool && have < need; i++)
+			have += q->slot_cap[i];
+		if (have >= need) {
+			*nslots = i - pos;
+			return true;
+		}
+		uint16_t got = 0;
+		unsigned want = need - have;
+
+		if (q->npool >= q->cap || want > UINT16_MAX)
+			return false;
+		memif_buffer_alloc(b->conn, 0, q->pool + q->npool, 1, &got,
+				   (uint16_t)want);
+		if (!got || q->npool + got > q->cap)
+			return false;
+		for (i = q->npool; i < q->npool + got; i++)
+			q->slot_cap[i] = (uint16_t)q->pool[i].len;
+		q->npool = (uint16_t)(q->npool + got);
+		have = 0;
+	}
+}
+
+/* Reads one frame into pool[pos..]; returns slots used, 0 when nothing was
+ * read, -1 when the frame was dropped (and more may follow). */
+static int txq_read_frame(struct bridge *b, struct txq *q, unsigned pos)
+{
+	struct dir_counters *c = &b->ctr.to_memif;
+	unsigned nslots, i;
+	ssize_t n;
+	size_t left;
+
+	if (!txq_reserve(b, q, pos, &nslots)) {
+		struct iovec iov = { io_scratch, sizeof(io_scratch) };
+
+		if (b->port->ops->readv(b->port, &iov, 1) <= 0)
+			return 0;
+		c->ring_full++;
+		return -1;
+	}
+	for (i = 0; i < nslots; i++) {
+		io_iov[i].iov_base = q->pool[pos + i].data;
+		io_iov[i].iov_len = q->slot_cap[pos + i];
+	}
+	n = b->port->ops->readv(b->port, io_iov, (int)nslots);
+	if (n <= 0) {
+		if (n < 0 && n != -EAGAIN)
+			c->errors++;
+		return 0;
+	}
+	if ((size_t)n > b->max_frame) {
+		c->oversize++;
+		return -1;
+	}
+	c->packets++;
+	c->bytes += (uint64_t)n;
+	for (i = 0, left = (size_t)n; left; i++) {
+		memif_buffer_t *mb = &q->pool[pos + i];
+
+		mb->len = left < q->slot_cap[pos + i] ? (uint32_t)left
+						     : q->slot_cap[pos + i];
+		left -= mb->len;
+		mb->flags = left ? MEMIF_BUFFER_FLAG_NEXT : 0;
+	}
+	return (int)i;
+}
+
+static void host_drain_dropped(struct bridge *b)
+{
+	struct iovec iov = { io_scratch, sizeof(io_scratch) };
+
+	for (int i = 0; i < IO_HOST_BUDGET; i++) {
+		if (b->port->ops->readv(b->port, &iov, 1) <= 0)
+			return;
+		b->ctr.to_memif.peer_down++;
+	}
+}
+
+void bridge_io_host_input(struct loop_fd *lf, uint32_t events)
+{
+	struct bridge *b = (struct bridge *)((char *)lf -
+					     offsetof(struct bridge, host_lf));
+	struct txq *q;
+	unsigned pos = 0;
+	uint16_t sent = 0;
+	int r;
+
+	(void)events;
+	if (!b->link_up || !b->txq) {
+		host_drain_dropped(b);
+		return;
+	}
+	q = &b->txq[0];
+	for (int f = 0; f < IO_HOST_BUDGET; f++) {
+		r = txq_read_frame(b, q, pos);
+		if (r == 0)
+			break;
+		if (r > 0)
+			pos += (unsigned)r;
+	}
+	if (!pos)
+		return;
+	r = memif_tx_burst(b->conn, 0, q->pool, (uint16_t)pos, &sent);
+	if (r != MEMIF_ERR_SUCCESS || sent != pos)
+		b->ctr.to_memif.errors++;
+	q->npool = (uint16_t)(q->npool - sent);
+	memmove(q->pool, q->pool + sent, q->npool * sizeof(*q->pool));
+	memmove(q->slot_cap, q->slot_cap + sent, q->npool * sizeof(*q->slot_cap));
+}
+
+/* ---- link up / down ---------------------------------------------------- */
+
+static int queues_alloc(struct bridge *b)
+{
+	unsigned cap = b->ring_size ? b->ring_size : b->conf.memif.ring_size;
+
+	b->rxq = calloc(b->nrx ? b->nrx : 1, sizeof(*b->rxq));
+	b->txq = calloc(b->ntx ? b->ntx : 1, sizeof(*b->txq));
+	if (!b->rxq || !b->txq)
+		return -ENOMEM;
+	for (unsigned q = 0; q < b->nrx; q++) {
+		b->rxq[q].cap = (uint16_t)(cap > UINT16_MAX ? UINT16_MAX : cap);
+		b->rxq[q].bufs = calloc(cap, sizeof(memif_buffer_t));
+		if (!b->rxq[q].bufs)
+			return -ENOMEM;
+	}
+	for (unsigned q = 0; q < b->ntx; q++) {
+		b->txq[q].cap = (uint16_t)(cap > UINT16_MAX ? UINT16_MAX : cap);
+		b->txq[q].pool = calloc(cap, sizeof(memif_buffer_t));
+		b->txq[q].slot_cap = calloc(cap, sizeof(uint16_t));
+		if (!b->txq[q].pool || !b->txq[q].slot_cap)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+int bridge_io_start(struct bridge *b)
+{
+	bool polling = b->conf.memif.rx_mode == RXM_POLLING;
+
+	bridge_io_stop(b);
+	if (queues_alloc(b)) {
+		bridge_io_stop(b);
+		return -ENOMEM;
+	}
+	b->link_up = true; /* for bridge_poller_update */
+	for (uint16_t q = 0; q < b->nrx; q++) {
+		/* a slave gives the master empty buffers to fill */
+		if (!b->conf.memif.is_master)
+			memif_refill_queue(b->conn, q, (uint16_t)b->rxq[q].cap, 0);
+		if (polling)
+			rxq_set_polling(b, q, true);
+	}
+	bridge_poller_update(b);
+	b->link_up = false;
+	return 0;
+}
+
+void bridge_io_stop(struct bridge *b)
+{
+	if (b->polling) {
+		loop_poller_del(b->loop, &b->poller);
+		b->polling = false;
+	}
+	for (unsigned q = 0; b->rxq && q < b->nrx; q++)
+		free(b->rxq[q].bufs);
+	for (unsigned q = 0; b->txq && q < b->ntx; q++) {
+		free(b->txq[q].pool);
+		free(b->txq[q].slot_cap);
+	}
+	free(b->rxq);
+	free(b->txq);
+	b->rxq = NULL;
+	b->txq = NULL;
+}

@@ -1,0 +1,114 @@
+/* bridge_json.c - a bridge as the BRIDGE and COUNTERS objects of README.md. */
+#include "bridge_int.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static json_t *dir_json(const struct dir_counters *c)
+{
+	return json_pack("{s:I, s:I, s:{s:I, s:I, s:I, s:I, s:I}, s:I}",
+			 "packets", (json_int_t)c->packets,
+			 "bytes", (json_int_t)c->bytes,
+			 "drops",
+			 "ring_full", (json_int_t)c->ring_full,
+			 "host_full", (json_int_t)c->host_full,
+			 "oversize", (json_int_t)c->oversize,
+			 "peer_down", (json_int_t)c->peer_down,
+			 "bad_desc", (json_int_t)c->bad_desc,
+			 "errors", (json_int_t)c->errors);
+}
+
+static uint64_t bridge_bad_desc(struct bridge *b)
+{
+	memif_conn_stats_t st;
+
+	if (!b->conn || memif_get_conn_stats(b->conn, &st) != MEMIF_ERR_SUCCESS)
+		return 0;
+	return st.bad_desc >= b->bad_desc_base ? st.bad_desc - b->bad_desc_base : 0;
+}
+
+json_t *bridge_counters_to_json(struct bridge *b)
+{
+	struct dir_counters to_host = b->ctr.to_host;
+
+	to_host.bad_desc = bridge_bad_desc(b);
+	return json_pack("{s:o, s:o, s:I, s:I, s:s}",
+			 "to_host", dir_json(&to_host),
+			 "to_memif", dir_json(&b->ctr.to_memif),
+			 "link_ups", (json_int_t)b->ctr.link_ups,
+			 "link_downs", (json_int_t)b->ctr.link_downs,
+			 "last_disconnect_reason", b->reason);
+}
+
+void bridge_counters_reset(struct bridge *b)
+{
+	memif_conn_stats_t st;
+
+	memset(&b->ctr, 0, sizeof(b->ctr));
+	if (b->conn && memif_get_conn_stats(b->conn, &st) == MEMIF_ERR_SUCCESS)
+		b->bad_desc_base = st.bad_desc;
+}
+
+static json_t *str_or_null(const char *s)
+{
+	return *s ? json_string(s) : json_null();
+}
+
+static json_t *memif_json(const struct memif_conf *mc)
+{
+	return json_pack("{s:s, s:s, s:o, s:I, s:s?, s:s, s:i, s:i, s:i, s:i, s:s}",
+			 "role", mc->is_master ? "master" : "slave",
+			 "socket", mc->socket,
+			 "netns", str_or_null(mc->netns),
+			 "id", (json_int_t)mc->id,
+			 "secret", mc->has_secret ? "set" : NULL,
+			 "mode", config_mode_name(mc->mode),
+			 "rx_queues", (int)mc->rx_queues,
+			 "tx_queues", (int)mc->tx_queues,
+			 "ring_size", (int)mc->ring_size,
+			 "buffer_size", (int)mc->buffer_size,
+			 "rx_mode", config_rx_mode_name(mc->rx_mode));
+}
+
+static json_t *host_json(struct bridge *b)
+{
+	const struct host_conf *hc = &b->conf.host;
+	json_t *h = json_pack("{s:s, s:s, s:o, s:i, s:n, s:b, s:b}",
+			      "type", hc->type, "name", hc->name,
+			      "netns", str_or_null(hc->netns), "mtu", (int)hc->mtu,
+			      "mac", "up", hc->up, "persist", hc->persist);
+
+	if (h && b->port)
+		b->port->ops->describe(b->port, h);
+	return h;
+}
+
+static json_t *state_json(struct bridge *b)
+{
+	char when[32];
+
+	bridge_format_time(b->since, when, sizeof(when));
+	return json_pack("{s:s, s:s, s:I, s:s, s:s, s:s, s:i, s:i, s:i, s:i, s:s}",
+			 "link", b->link_up ? "up" : "down",
+			 "since", when,
+			 "since_epoch", (json_int_t)b->since,
+			 "peer_name", b->link_up ? b->peer_name : "",
+			 "peer_if_name", b->link_up ? b->peer_if_name : "",
+			 "disconnect_reason", b->reason,
+			 "rx_queues", b->link_up ? (int)b->nrx : 0,
+			 "tx_queues", b->link_up ? (int)b->ntx : 0,
+			 "ring_size", b->link_up ? (int)b->ring_size : 0,
+			 "buffer_size", b->link_up ? (int)b->buffer_size : 0,
+			 "host_state", b->port ? b->port->ops->state(b->port) : "gone");
+}
+
+json_t *bridge_to_json(struct bridge *b)
+{
+	return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o}",
+			 "name", b->conf.name,
+			 "origin", b->from_config ? "config" : "runtime",
+			 "memif", memif_json(&b->conf.memif),
+			 "host", host_json(b),
+			 "state", state_json(b),
+			 "counters", bridge_counters_to_json(b));
+}

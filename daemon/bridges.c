@@ -1,0 +1,246 @@
+/* bridges.c - the set of bridges: create, delete, and reload as a diff. */
+#include "bridge.h"
+#include "log.h"
+#include "memifd.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void bridges_tick(struct loop_timer *t)
+{
+	struct memifd *d = memifd_self;
+
+	(void)t;
+	for (size_t i = 0; i < d->n_bridges; i++)
+		bridge_tick(d->bridges[i]);
+}
+
+int bridges_init(struct memifd *d)
+{
+	int r = loop_timer_init(d->loop, &d->tick, bridges_tick);
+
+	return r ? r : loop_timer_set(&d->tick, 1000, 1000);
+}
+
+struct bridge *bridges_find(struct memifd *d, const char *name)
+{
+	for (size_t i = 0; i < d->n_bridges; i++)
+		if (!strcmp(bridge_get_conf(d->bridges[i])->name, name))
+			return d->bridges[i];
+	return NULL;
+}
+
+unsigned bridges_links_up(struct memifd *d)
+{
+	unsigned n = 0;
+
+	for (size_t i = 0; i < d->n_bridges; i++)
+		n += bridge_is_up(d->bridges[i]);
+	return n;
+}
+
+static void bridges_emit(const char *name, const char *action)
+{
+	char when[32];
+
+	bridge_format_time(time(NULL), when, sizeof(when));
+	memifd_event(json_pack("{s:s, s:s, s:s, s:s}", "event", "bridge",
+			       "name", name, "action", action, "time", when));
+}
+
+/* EBUSY when another bridge uses the same memif endpoint or host device. */
+static int bridges_conflict(struct memifd *d, const struct bridge_conf *bc,
+			    char *msg, size_t len)
+{
+	for (size_t i = 0; i < d->n_bridges; i++) {
+		const struct bridge_conf *o = bridge_get_conf(d->bridges[i]);
+
+		if (!strcmp(o->memif.socket, bc->memif.socket) &&
+		    !strcmp(o->memif.netns, bc->memif.netns) &&
+		    o->memif.id == bc->memif.id &&
+		    o->memif.is_master == bc->memif.is_master) {
+			snprintf(msg, len, "memif socket %s id %u is used by "
+				 "bridge %s", bc->memif.socket, bc->memif.id, o->name);
+			return -EBUSY;
+		}
+		if (!strcmp(o->host.name, bc->host.name) &&
+		    !strcmp(o->host.netns, bc->host.netns)) {
+			snprintf(msg, len, "host device %s is used by bridge %s",
+				 bc->host.name, o->name);
+			return -EBUSY;
+		}
+	}
+	return 0;
+}
+
+int bridges_create(struct memifd *d, const struct bridge_conf *bc,
+		   bool from_config, char *msg, size_t len)
+{
+	struct bridge *b, **nb;
+	int r;
+
+	if (bridges_find(d, bc->name)) {
+		snprintf(msg, len, "a bridge named %s already exists", bc->name);
+		return -EEXIST;
+	}
+	if (d->n_bridges >= d->cfg->max_bridges) {
+		snprintf(msg, len, "max_bridges (%u) reached", d->cfg->max_bridges);
+		return -ENOSPC;
+	}
+	r = bridges_conflict(d, bc, msg, len);
+	if (r)
+		return r;
+	nb = realloc(d->bridges, (d->n_bridges + 1) * sizeof(*nb));
+	if (!nb) {
+		snprintf(msg, len, "out of memory");
+		return -ENOMEM;
+	}
+	d->bridges = nb;
+	r = bridge_new(d->loop, bc, from_config, &b, msg, len);
+	if (r)
+		return r;
+	d->bridges[d->n_bridges++] = b;
+	bridges_emit(bc->name, "created");
+	memifd_update_status();
+	return 0;
+}
+
+static void bridges_remove_at(struct memifd *d, size_t i)
+{
+	char name[CONF_NAME_MAX];
+
+	snprintf(name, sizeof(name), "%s", bridge_get_conf(d->bridges[i])->name);
+	bridge_free(d->bridges[i]);
+	memmove(d->bridges + i, d->bridges + i + 1,
+		(d->n_bridges - i - 1) * sizeof(*d->bridges));
+	d->n_bridges--;
+	log_info("%s: deleted", name);
+	bridges_emit(name, "deleted");
+	memifd_update_status();
+}
+
+int bridges_delete(struct memifd *d, const char *name, char *msg, size_t len)
+{
+	for (size_t i = 0; i < d->n_bridges; i++) {
+		if (!strcmp(bridge_get_conf(d->bridges[i])->name, name)) {
+			bridges_remove_at(d, i);
+			return 0;
+		}
+	}
+	snprintf(msg, len, "no bridge named %s", name);
+	return -ENOENT;
+}
+
+int bridges_start(struct memifd *d, char *msg, size_t len)
+{
+	char err[256];
+	int r;
+
+	for (size_t i = 0; i < d->cfg->n_bridges; i++) {
+		r = bridges_create(d, &d->cfg->bridges[i], true, err, sizeof(err));
+		if (r) {
+			snprintf(msg, len, "bridge %s: %s", d->cfg->bridges[i].name, err);
+			return r;
+		}
+	}
+	return 0;
+}
+
+void bridges_fini(struct memifd *d)
+{
+	while (d->n_bridges)
+		bridges_remove_at(d, d->n_bridges - 1);
+	free(d->bridges);
+	d->bridges = NULL;
+	loop_timer_fini(d->loop, &d->tick);
+}
+
+/* Removes config bridges that are gone or changed; fills the diff lists. */
+static void reload_remove(struct memifd *d, const struct config *nc, json_t *diff)
+{
+	for (size_t i = d->n_bridges; i-- > 0;) {
+		const struct bridge_conf *old = bridge_get_conf(d->bridges[i]);
+		const struct bridge_conf *nb = config_find_bridge(nc, old->name);
+		const char *list;
+
+		if (!bridge_from_config(d->bridges[i]))
+			continue;
+		if (nb && config_bridge_equal(old, nb)) {
+			json_array_append_new(json_object_get(diff, "unchanged"),
+					      json_string(old->name));
+			continue;
+		}
+		list = nb ? "changed" : "removed";
+		json_array_append_new(json_object_get(diff, list),
+				      json_string(old->name));
+		log_info("reload: %s %s", old->name, list);
+		bridges_remove_at(d, i);
+	}
+}
+
+static void reload_add(struct memifd *d, const struct config *nc, json_t *diff)
+{
+	char err[256];
+
+	for (size_t i = 0; i < nc->n_bridges; i++) {
+		const struct bridge_conf *bc = &nc->bridges[i];
+		bool changed = false;
+		size_t j;
+		json_t *v;
+
+		if (bridges_find(d, bc->name))
+			continue;
+		json_array_foreach (json_object_get(diff, "changed"), j, v)
+			changed |= !strcmp(json_string_value(v), bc->name);
+		if (!changed)
+			json_array_append_new(json_object_get(diff, "added"),
+					      json_string(bc->name));
+		if (bridges_create(d, bc, true, err, sizeof(err))) {
+			log_err("reload: bridge %s: %s", bc->name, err);
+			json_array_append_new(json_object_get(diff, "failed"),
+				json_pack("{s:s, s:s}", "name", bc->name, "error", err));
+		}
+	}
+}
+
+int bridges_reload(struct memifd *d, json_t **diff, char *msg, size_t len)
+{
+	struct config_errors errs = { 0 };
+	struct config *nc = config_load_file(d->config_path, &errs);
+	char *all;
+
+	if (!nc) {
+		for (size_t i = 0; i < errs.n; i++)
+			log_err("reload: %s", errs.msgs[i]);
+		all = config_errors_join(&errs);
+		snprintf(msg, len, "configuration rejected, the old one stays: %s",
+			 all ? all : "?");
+		free(all);
+		config_errors_fini(&errs);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < nc->n_bridges; i++) {
+		struct bridge *b = bridges_find(d, nc->bridges[i].name);
+
+		if (b && !bridge_from_config(b)) {
+			snprintf(msg, len, "configuration rejected: bridge %s "
+				 "exists (created at run time)", nc->bridges[i].name);
+			config_free(nc);
+			return -EEXIST;
+		}
+	}
+	*diff = json_pack("{s:[], s:[], s:[], s:[], s:[]}", "added", "removed",
+			  "changed", "unchanged", "failed");
+	reload_remove(d, nc, *diff);
+	/* the new limits apply to the bridges created from now on */
+	nc->control = d->cfg->control;
+	config_free(d->cfg);
+	d->cfg = nc;
+	if (d->log_level_override < 0)
+		log_set_level(nc->log_level);
+	reload_add(d, nc, *diff);
+	log_notice("configuration reloaded from %s", d->config_path);
+	return 0;
+}

@@ -1,0 +1,106 @@
+/*
+ * config.h - the JSON configuration, parsed and validated into plain structs.
+ *
+ * Every problem found is appended to a config_errors list as one line
+ * "FILE:LINE:COLUMN: KEY: message" (file and position only when the
+ * configuration came from a file).  A config is valid iff the list is empty.
+ */
+#ifndef MEMIFD_CONFIG_H
+#define MEMIFD_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <jansson.h>
+
+#define CONF_DEFAULT_FILE "/etc/memifd/memifd.conf"
+#define CONF_DEFAULT_CONTROL "/run/memifd/memifd.sock"
+#define CONF_DEFAULT_MEMIF_SOCKET "/run/memifd/memif.sock"
+#define CONF_NAME_MAX 32   /* bridge name, with NUL */
+#define CONF_IFNAME_MAX 16 /* IFNAMSIZ */
+#define CONF_NETNS_MAX 64
+#define CONF_PATH_MAX 108 /* sun_path */
+#define CONF_SECRET_MAX 24
+
+enum rx_mode { RXM_INTERRUPT, RXM_POLLING, RXM_ADAPTIVE };
+enum memif_mode { MM_ETHERNET, MM_IP };
+
+struct memif_conf {
+	bool is_master;
+	char socket[CONF_PATH_MAX];
+	char netns[CONF_NETNS_MAX]; /* "" = the daemon's own namespace */
+	uint32_t id;
+	bool has_secret;
+	char secret[CONF_SECRET_MAX + 1];
+	enum memif_mode mode;
+	unsigned rx_queues, tx_queues, ring_size, buffer_size;
+	enum rx_mode rx_mode;
+};
+
+struct host_conf {
+	char type[16]; /* "tap" */
+	char name[CONF_IFNAME_MAX];
+	char netns[CONF_NETNS_MAX];
+	unsigned mtu;
+	bool has_mac;
+	uint8_t mac[6];
+	bool up, persist;
+};
+
+struct bridge_conf {
+	char name[CONF_NAME_MAX];
+	struct memif_conf memif;
+	struct host_conf host;
+};
+
+struct control_conf {
+	char socket[CONF_PATH_MAX];
+	char group[64]; /* "" = root only */
+	mode_t mode;
+	unsigned max_clients;
+};
+
+struct config {
+	struct control_conf control;
+	int log_level; /* syslog priority */
+	unsigned max_bridges;
+	struct bridge_conf *bridges; /* owned */
+	size_t n_bridges;
+};
+
+struct config_errors {
+	char **msgs; /* owned */
+	size_t n;
+};
+
+/* Loads and validates FILE.  Returns a new config (free with config_free),
+ * or NULL when errs is not empty. */
+struct config *config_load_file(const char *file, struct config_errors *errs);
+/* The same from a string; file names the source in messages (may be NULL). */
+struct config *config_load_string(const char *text, const char *file,
+				  struct config_errors *errs);
+/* A config with no bridges and every default. */
+struct config *config_new_default(void);
+void config_free(struct config *cfg);
+
+/* One bridge object (management "create"); messages carry no position.
+ * Returns 0, or -EINVAL with errs filled. */
+int config_parse_bridge(json_t *obj, struct bridge_conf *bc,
+			struct config_errors *errs);
+
+bool config_bridge_equal(const struct bridge_conf *a,
+			 const struct bridge_conf *b);
+const struct bridge_conf *config_find_bridge(const struct config *cfg,
+					     const char *name);
+
+void config_errors_add(struct config_errors *errs, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* All messages joined with "; " (caller frees), or NULL if none. */
+char *config_errors_join(const struct config_errors *errs);
+void config_errors_fini(struct config_errors *errs);
+
+const char *config_rx_mode_name(enum rx_mode m);
+const char *config_mode_name(enum memif_mode m);
+
+#endif

@@ -1,0 +1,282 @@
+/*
+ * mgmt_cmds.c - the management commands: one table drives dispatch,
+ * argument checking and the "help" listing.
+ */
+#include "bridge.h"
+#include "log.h"
+#include "memifd.h"
+#include "mgmt.h"
+#include "notify.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <libmemif.h>
+
+typedef int cmd_fn(struct memifd *d, struct mgmt_client *c, json_t *args,
+		   json_t **result, char *msg, size_t len);
+
+struct cmd {
+	const char *name;
+	cmd_fn *fn;
+	const char *const *args; /* accepted keys; NULL: checked by fn */
+	const char *help;
+};
+
+static const char *const no_args[] = { NULL };
+static const char *const name_arg[] = { "name", NULL };
+static const char *const stats_args[] = { "name", "reset", NULL };
+
+/* An optional string argument; -EINVAL when present but not a string. */
+static int arg_string(json_t *args, const char *key, const char **out,
+		      char *msg, size_t len)
+{
+	json_t *v = json_object_get(args, key);
+
+	*out = NULL;
+	if (!v || json_is_null(v))
+		return 0;
+	if (!json_is_string(v)) {
+		snprintf(msg, len, "%s: must be a string", key);
+		return -EINVAL;
+	}
+	*out = json_string_value(v);
+	return 0;
+}
+
+/* The bridges named by an optional "name": all, or exactly one. */
+static int select_bridges(struct memifd *d, json_t *args, json_t **list,
+			  json_t *(*render)(struct bridge *), char *msg, size_t len)
+{
+	const char *name;
+	struct bridge *b;
+	int r = arg_string(args, "name", &name, msg, len);
+
+	if (r)
+		return r;
+	*list = json_array();
+	for (size_t i = 0; i < d->n_bridges; i++) {
+		b = d->bridges[i];
+		if (!name || !strcmp(bridge_get_conf(b)->name, name))
+			json_array_append_new(*list, render(b));
+	}
+	if (name && !json_array_size(*list)) {
+		json_decref(*list);
+		snprintf(msg, len, "no bridge named %s", name);
+		return -ENOENT;
+	}
+	return 0;
+}
+
+static int cmd_ping(struct memifd *d, struct mgmt_client *c, json_t *args,
+		    json_t **result, char *msg, size_t len)
+{
+	(void)c, (void)args, (void)msg, (void)len;
+	*result = json_pack("{s:b, s:I}", "pong", 1,
+			    "uptime", (json_int_t)(time(NULL) - d->started));
+	return 0;
+}
+
+static int cmd_version(struct memifd *d, struct mgmt_client *c, json_t *args,
+		       json_t **result, char *msg, size_t len)
+{
+	uint16_t v = memif_get_version();
+	char proto[16];
+
+	(void)d, (void)c, (void)args, (void)msg, (void)len;
+	snprintf(proto, sizeof(proto), "%u.%u", v >> 8, v & 0xff);
+	*result = json_pack("{s:s, s:s, s:s}", "memifd", MEMIFD_VERSION,
+			    "libmemif", LIBMEMIF_VERSION, "protocol", proto);
+	return 0;
+}
+
+static int cmd_show(struct memifd *d, struct mgmt_client *c, json_t *args,
+		    json_t **result, char *msg, size_t len)
+{
+	json_t *list;
+	int r;
+
+	(void)c;
+	r = select_bridges(d, args, &list, bridge_to_json, msg, len);
+	if (!r)
+		*result = json_pack("{s:o}", "bridges", list);
+	return r;
+}
+
+static json_t *stats_one(struct bridge *b)
+{
+	return json_pack("{s:s, s:o}", "name", bridge_get_conf(b)->name,
+			 "counters", bridge_counters_to_json(b));
+}
+
+static int cmd_stats(struct memifd *d, struct mgmt_client *c, json_t *args,
+		     json_t **result, char *msg, size_t len)
+{
+	json_t *reset = json_object_get(args, "reset"), *list, *v;
+	size_t i;
+	int r;
+
+	(void)c;
+	if (reset && !json_is_boolean(reset) && !json_is_null(reset)) {
+		snprintf(msg, len, "reset: must be true or false");
+		return -EINVAL;
+	}
+	r = select_bridges(d, args, &list, stats_one, msg, len);
+	if (r)
+		return r;
+	if (json_is_true(reset)) {
+		json_array_foreach (list, i, v) {
+			const char *name = json_string_value(json_object_get(v, "name"));
+
+			bridge_counters_reset(bridges_find(d, name));
+		}
+	}
+	*result = json_pack("{s:o}", "bridges", list);
+	return 0;
+}
+
+static int cmd_create(struct memifd *d, struct mgmt_client *c, json_t *args,
+		      json_t **result, char *msg, size_t len)
+{
+	struct config_errors errs = { 0 };
+	struct bridge_conf bc;
+	char *all;
+	int r;
+
+	(void)c;
+	if (config_parse_bridge(args, &bc, &errs)) {
+		all = config_errors_join(&errs);
+		snprintf(msg, len, "%s", all ? all : "invalid bridge");
+		free(all);
+		config_errors_fini(&errs);
+		return -EINVAL;
+	}
+	r = bridges_create(d, &bc, false, msg, len);
+	if (r)
+		return r;
+	log_info("%s: created at run time", bc.name);
+	*result = json_pack("{s:o}", "bridge", bridge_to_json(bridges_find(d, bc.name)));
+	return 0;
+}
+
+static int cmd_delete(struct memifd *d, struct mgmt_client *c, json_t *args,
+		      json_t **result, char *msg, size_t len)
+{
+	const char *name;
+	int r = arg_string(args, "name", &name, msg, len);
+
+	(void)c;
+	if (r)
+		return r;
+	if (!name) {
+		snprintf(msg, len, "name: required");
+		return -EINVAL;
+	}
+	r = bridges_delete(d, name, msg, len);
+	if (!r)
+		*result = json_object();
+	return r;
+}
+
+static int cmd_reload(struct memifd *d, struct mgmt_client *c, json_t *args,
+		      json_t **result, char *msg, size_t len)
+{
+	int r;
+
+	(void)c, (void)args;
+	notify_send("RELOADING=1");
+	r = bridges_reload(d, result, msg, len);
+	notify_send("READY=1");
+	memifd_update_status();
+	return r;
+}
+
+static int cmd_monitor(struct memifd *d, struct mgmt_client *c, json_t *args,
+		       json_t **result, char *msg, size_t len)
+{
+	(void)d, (void)args, (void)msg, (void)len;
+	mgmt_client_monitor(c);
+	*result = json_pack("{s:b}", "monitoring", 1);
+	return 0;
+}
+
+static int cmd_capture(struct memifd *d, struct mgmt_client *c, json_t *args,
+		       json_t **result, char *msg, size_t len)
+{
+	(void)d, (void)c, (void)args, (void)result;
+	snprintf(msg, len, "capture is not available in this version");
+	return -ENOSYS;
+}
+
+static int cmd_help(struct memifd *d, struct mgmt_client *c, json_t *args,
+		    json_t **result, char *msg, size_t len);
+
+static const struct cmd cmds[] = {
+	{ "ping", cmd_ping, no_args, "check that memifd answers; uptime" },
+	{ "version", cmd_version, no_args, "versions of memifd, libmemif and the protocol" },
+	{ "show", cmd_show, name_arg, "bridges: configuration, state, counters" },
+	{ "stats", cmd_stats, stats_args, "counters of the bridges, optionally reset" },
+	{ "create", cmd_create, NULL, "create a bridge (configuration schema)" },
+	{ "delete", cmd_delete, name_arg, "delete a bridge" },
+	{ "reload", cmd_reload, no_args, "re-read the configuration file, apply the difference" },
+	{ "monitor", cmd_monitor, no_args, "stream link and bridge events on this connection" },
+	{ "capture", cmd_capture, NULL, "packet capture (not available yet)" },
+	{ "help", cmd_help, no_args, "the commands and what they do" },
+};
+
+static int cmd_help(struct memifd *d, struct mgmt_client *c, json_t *args,
+		    json_t **result, char *msg, size_t len)
+{
+	json_t *list = json_array();
+
+	(void)d, (void)c, (void)args, (void)msg, (void)len;
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		json_array_append_new(list, json_pack("{s:s, s:s}", "name",
+				      cmds[i].name, "help", cmds[i].help));
+	*result = json_pack("{s:o}", "commands", list);
+	return 0;
+}
+
+static int check_args(const struct cmd *cmd, json_t *args, char *msg, size_t len)
+{
+	const char *key;
+	json_t *v;
+
+	if (!cmd->args)
+		return 0;
+	json_object_foreach (args, key, v) {
+		size_t i;
+
+		for (i = 0; cmd->args[i] && strcmp(cmd->args[i], key); i++)
+			;
+		if (!cmd->args[i]) {
+			snprintf(msg, len, "%s: unknown argument of %s", key,
+				 cmd->name);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+int mgmt_dispatch(struct memifd *d, struct mgmt_client *c, const char *command,
+		  json_t *args, json_t **result, char *msg, size_t msglen)
+{
+	int r;
+
+	*result = NULL;
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		if (strcmp(cmds[i].name, command))
+			continue;
+		r = check_args(&cmds[i], args, msg, msglen);
+		if (!r)
+			r = cmds[i].fn(d, c, args, result, msg, msglen);
+		if (!r && !*result) {
+			snprintf(msg, msglen, "out of memory");
+			r = -ENOMEM;
+		}
+		return r;
+	}
+	snprintf(msg, msglen, "unknown command %s (try help)", command);
+	return -ENOSYS;
+}

@@ -1,0 +1,157 @@
+/* mif.c - libmemif glue: fd announcements into our epoll loop, sockets. */
+#include "mif.h"
+#include "config.h"
+#include "log.h"
+#include "loop.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct mif_sock {
+	char path[CONF_PATH_MAX];
+	char netns[CONF_NETNS_MAX];
+	bool is_master;
+	unsigned refs;
+	memif_socket_handle_t handle;
+	struct mif_sock *next;
+};
+
+static struct loop *mif_loop;
+static struct mif_sock *mif_socks;
+
+static int mif_fd_update(int fd, uint8_t events, void *ctx)
+{
+	uint32_t ev = 0;
+	int r;
+
+	(void)ctx;
+	if (events & MEMIF_FD_EVENT_DEL) {
+		loop_del_raw(mif_loop, fd);
+		return 0;
+	}
+	if (events & MEMIF_FD_EVENT_READ)
+		ev |= EPOLLIN;
+	if (events & MEMIF_FD_EVENT_WRITE)
+		ev |= EPOLLOUT;
+	r = (events & MEMIF_FD_EVENT_MOD) ? loop_mod_raw(mif_loop, fd, ev)
+					   : loop_add_raw(mif_loop, fd, ev);
+	if (r) {
+		log_err("watching libmemif fd %d: %s", fd, strerror(-r));
+		return -1;
+	}
+	return 0;
+}
+
+void mif_fd_event(int fd, uint32_t events)
+{
+	uint8_t ev = 0;
+	int r;
+
+	if (events & EPOLLIN)
+		ev |= MEMIF_FD_EVENT_READ;
+	if (events & EPOLLOUT)
+		ev |= MEMIF_FD_EVENT_WRITE;
+	if (events & (EPOLLERR | EPOLLHUP))
+		ev |= MEMIF_FD_EVENT_ERROR;
+	r = memif_control_fd_handler(fd, ev);
+	if (r != MEMIF_ERR_SUCCESS)
+		log_debug("libmemif fd %d: %s", fd, memif_strerror(r));
+}
+
+int mif_init(struct loop *l)
+{
+	struct itimerspec off = { 0 };
+	int r;
+
+	mif_loop = l;
+	r = memif_init(mif_fd_update, "memifd", NULL, NULL, NULL);
+	if (r != MEMIF_ERR_SUCCESS) {
+		log_err("memif_init: %s", memif_strerror(r));
+		return -EIO;
+	}
+	r = memif_set_connection_request_timer(off);
+	if (r != MEMIF_ERR_SUCCESS)
+		log_warn("memif_set_connection_request_timer: %s",
+			 memif_strerror(r));
+	return 0;
+}
+
+void mif_fini(void)
+{
+	int r = memif_cleanup();
+
+	if (r != MEMIF_ERR_SUCCESS)
+		log_debug("memif_cleanup: %s", memif_strerror(r));
+	mif_loop = NULL;
+}
+
+/* Creates the directory of a socket path if it is missing (one level). */
+void mif_mkdir_parent(const char *path)
+{
+	char dir[CONF_PATH_MAX];
+	char *slash;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (!slash || slash == dir)
+		return;
+	*slash = '\0';
+	if (mkdir(dir, 0755) == 0)
+		log_info("created directory %s", dir);
+}
+
+int mif_socket_get(const char *path, const char *netns, bool is_master,
+		   memif_socket_handle_t *out)
+{
+	struct mif_sock *s;
+	int r;
+
+	for (s = mif_socks; s; s = s->next) {
+		if (!strcmp(s->path, path) && !strcmp(s->netns, netns) &&
+		    s->is_master == is_master) {
+			s->refs++;
+			*out = s->handle;
+			return MEMIF_ERR_SUCCESS;
+		}
+	}
+	if (is_master && path[0] == '/')
+		mif_mkdir_parent(path);
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return MEMIF_ERR_NOMEM;
+	strncpy(s->path, path, sizeof(s->path) - 1);
+	strncpy(s->netns, netns, sizeof(s->netns) - 1);
+	s->is_master = is_master;
+	r = memif_create_socket(&s->handle, path, NULL);
+	if (r != MEMIF_ERR_SUCCESS) {
+		free(s);
+		return r;
+	}
+	s->refs = 1;
+	s->next = mif_socks;
+	mif_socks = s;
+	*out = s->handle;
+	return MEMIF_ERR_SUCCESS;
+}
+
+void mif_socket_put(memif_socket_handle_t sock)
+{
+	struct mif_sock **p, *s;
+	int r;
+
+	for (p = &mif_socks; (s = *p); p = &s->next) {
+		if (s->handle != sock)
+			continue;
+		if (--s->refs)
+			return;
+		*p = s->next;
+		r = memif_delete_socket(&s->handle);
+		if (r != MEMIF_ERR_SUCCESS)
+			log_warn("memif socket %s: %s", s->path, memif_strerror(r));
+		free(s);
+		return;
+	}
+}

@@ -1,0 +1,31 @@
+/*
+ * mif.h - memifd's use of libmemif: the application-owned event loop and
+ * shared memif socket objects.
+ */
+#ifndef MEMIFD_MIF_H
+#define MEMIFD_MIF_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <libmemif.h>
+
+struct loop;
+
+/* memif_init() with fds announced into loop; slaves are reconnected by the
+ * bridges themselves (in their namespace), so the library's timer is off. */
+int mif_init(struct loop *l);
+void mif_fini(void);
+
+/* The loop's handler for raw (libmemif) fds. */
+void mif_fd_event(int fd, uint32_t events);
+
+/* A socket object for path in netns and role, shared and reference counted.
+ * Returns 0 or a MEMIF_ERR_* code. */
+int mif_socket_get(const char *path, const char *netns, bool is_master,
+		   memif_socket_handle_t *out);
+void mif_socket_put(memif_socket_handle_t sock);
+
+/* Creates the missing directory of a socket path (one level, 0755). */
+void mif_mkdir_parent(const char *path);
+
+#endif

@@ -1,0 +1,43 @@
+/* port.c - choose a host port implementation by type. */
+#include "port.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const struct port_ops *const port_types[] = { &port_tap_ops };
+
+struct port *port_open(const struct host_conf *hc, bool l3, char *err,
+		       size_t errlen)
+{
+	const struct port_ops *ops = NULL;
+	struct port *p;
+
+	for (size_t i = 0; i < sizeof(port_types) / sizeof(port_types[0]); i++)
+		if (!strcmp(port_types[i]->type, hc->type))
+			ops = port_types[i];
+	if (!ops) {
+		snprintf(err, errlen, "host type %s is not supported", hc->type);
+		return NULL;
+	}
+	p = calloc(1, sizeof(*p));
+	if (!p) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	p->ops = ops;
+	p->fd = -1;
+	if (ops->open(p, hc, l3, err, errlen)) {
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
+void port_close(struct port *p)
+{
+	if (!p)
+		return;
+	p->ops->close(p);
+	free(p);
+}

@@ -1,0 +1,53 @@
+/*
+ * port.h - the host side of a bridge behind a small interface, so that TAP
+ * devices, live interfaces and pcap files all look the same to the bridge.
+ *
+ * A port has a non-blocking fd the loop watches for input.  readv/writev
+ * move one frame each and return the frame length or -errno (-EAGAIN when
+ * nothing is ready / no room).
+ */
+#ifndef MEMIFD_PORT_H
+#define MEMIFD_PORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+#include <jansson.h>
+
+#include "config.h"
+
+struct port;
+
+struct port_ops {
+	const char *type;
+	/* l3: frames are IP packets without an Ethernet header. */
+	int (*open)(struct port *p, const struct host_conf *hc, bool l3,
+		    char *err, size_t errlen);
+	void (*close)(struct port *p);
+	ssize_t (*readv)(struct port *p, const struct iovec *iov, int iovcnt);
+	ssize_t (*writev)(struct port *p, const struct iovec *iov, int iovcnt);
+	/* The link to the peer came up or went down. */
+	void (*set_carrier)(struct port *p, bool up);
+	/* Adds the device's actual settings to a "host" JSON object. */
+	void (*describe)(struct port *p, json_t *host);
+	/* "up", "down", or "gone". */
+	const char *(*state)(struct port *p);
+};
+
+struct port {
+	const struct port_ops *ops;
+	int fd;
+	unsigned mtu;
+	void *priv; /* owned by the implementation */
+};
+
+/* Opens the port of hc->type.  Returns a new port (free with port_close),
+ * or NULL with err filled. */
+struct port *port_open(const struct host_conf *hc, bool l3, char *err,
+		       size_t errlen);
+void port_close(struct port *p);
+
+extern const struct port_ops port_tap_ops;
+
+#endif

@@ -1,0 +1,210 @@
+/*
+ * port_tap.c - a TAP (or, for memif mode "ip", TUN) device as a host port.
+ *
+ * The device is opened non-blocking without packet information, so one
+ * read or write is exactly one frame.  A device we create without
+ * "persist" disappears when its fd closes; an existing persistent device is
+ * attached to and left in place.
+ */
+#include "log.h"
+#include "netns.h"
+#include "port.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if_tun.h>
+#include <net/if.h>
+#include <net/if_arp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+struct tap {
+	int ctl; /* an inet socket in the device's namespace, for ioctls */
+	char name[IFNAMSIZ];
+	bool l3;
+	bool created;
+	bool persist;
+};
+
+static int tap_ifreq(struct tap *t, unsigned long req, struct ifreq *ifr)
+{
+	memset(ifr->ifr_name, 0, sizeof(ifr->ifr_name));
+	memcpy(ifr->ifr_name, t->name, strlen(t->name));
+	return ioctl(t->ctl, req, ifr) < 0 ? -errno : 0;
+}
+
+/* Creates or attaches the device inside its namespace. */
+static int tap_create(struct port *p, struct tap *t, const struct host_conf *hc)
+{
+	struct ifreq ifr = { 0 };
+	int saved, r;
+
+	r = netns_enter(hc->netns, &saved);
+	if (r)
+		return r;
+	t->created = if_nametoindex(hc->name) == 0;
+	p->fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	if (p->fd < 0) {
+		r = -errno;
+		goto cleanup;
+	}
+	ifr.ifr_flags = (short)((t->l3 ? IFF_TUN : IFF_TAP) | IFF_NO_PI);
+	memcpy(ifr.ifr_name, hc->name, strlen(hc->name));
+	if (ioctl(p->fd, TUNSETIFF, &ifr) < 0) {
+		r = -errno;
+		goto cleanup;
+	}
+	t->ctl = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (t->ctl < 0)
+		r = -errno;
+cleanup:
+	netns_leave(saved);
+	return r;
+}
+
+static int tap_configure(struct port *p, struct tap *t, const struct host_conf *hc)
+{
+	struct ifreq ifr = { 0 };
+	int off = 0, r;
+
+	if (t->persist && ioctl(p->fd, TUNSETPERSIST, 1) < 0)
+		return -errno;
+	/* no carrier until the memif link is up */
+	if (ioctl(p->fd, TUNSETCARRIER, &off) < 0)
+		log_debug("%s: TUNSETCARRIER: %s", t->name, strerror(errno));
+	ifr.ifr_mtu = (int)hc->mtu;
+	r = tap_ifreq(t, SIOCSIFMTU, &ifr);
+	if (r)
+		return r;
+	if (hc->has_mac && !t->l3) {
+		ifr.ifr_hwaddr.sa_family = ARPHRD_ETHER;
+		memcpy(ifr.ifr_hwaddr.sa_data, hc->mac, 6);
+		r = tap_ifreq(t, SIOCSIFHWADDR, &ifr);
+		if (r)
+			return r;
+	}
+	r = tap_ifreq(t, SIOCGIFFLAGS, &ifr);
+	if (r)
+		return r;
+	if (hc->up)
+		ifr.ifr_flags |= IFF_UP;
+	else
+		ifr.ifr_flags &= ~IFF_UP;
+	return tap_ifreq(t, SIOCSIFFLAGS, &ifr);
+}
+
+static void tap_close(struct port *p)
+{
+	struct tap *t = p->priv;
+
+	if (t && t->ctl >= 0)
+		close(t->ctl);
+	if (p->fd >= 0)
+		close(p->fd);
+	if (t && t->created && !t->persist)
+		log_info("%s: removed", t->name);
+	free(t);
+	p->priv = NULL;
+	p->fd = -1;
+}
+
+static int tap_open(struct port *p, const struct host_conf *hc, bool l3,
+		    char *err, size_t errlen)
+{
+	struct tap *t = calloc(1, sizeof(*t));
+	int r;
+
+	if (!t) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	t->ctl = -1;
+	t->l3 = l3;
+	t->persist = hc->persist;
+	snprintf(t->name, sizeof(t->name), "%s", hc->name);
+	p->priv = t;
+	p->mtu = hc->mtu;
+	r = tap_create(p, t, hc);
+	if (r) {
+		snprintf(err, errlen, "%s %s%s%s: %s", l3 ? "tun" : "tap",
+			 hc->name, *hc->netns ? " in netns " : "", hc->netns,
+			 strerror(-r));
+		goto fail;
+	}
+	r = tap_configure(p, t, hc);
+	if (r) {
+		snprintf(err, errlen, "configuring %s: %s", hc->name, strerror(-r));
+		goto fail;
+	}
+	log_info("%s: %s %s", hc->name, t->created ? "created" : "attached to",
+		 l3 ? "tun" : "tap");
+	return 0;
+fail:
+	tap_close(p);
+	return r;
+}
+
+static ssize_t tap_readv(struct port *p, const struct iovec *iov, int iovcnt)
+{
+	ssize_t n = readv(p->fd, iov, iovcnt);
+
+	return n < 0 ? -errno : n;
+}
+
+static ssize_t tap_writev(struct port *p, const struct iovec *iov, int iovcnt)
+{
+	ssize_t n = writev(p->fd, iov, iovcnt);
+
+	return n < 0 ? -errno : n;
+}
+
+static void tap_set_carrier(struct port *p, bool up)
+{
+	struct tap *t = p->priv;
+	int on = up;
+
+	if (ioctl(p->fd, TUNSETCARRIER, &on) < 0)
+		log_debug("%s: TUNSETCARRIER: %s", t->name, strerror(errno));
+}
+
+static void tap_describe(struct port *p, json_t *host)
+{
+	struct tap *t = p->priv;
+	struct ifreq ifr = { 0 };
+	char mac[18];
+	const unsigned char *m = (const unsigned char *)ifr.ifr_hwaddr.sa_data;
+
+	if (!tap_ifreq(t, SIOCGIFMTU, &ifr))
+		json_object_set_new(host, "mtu", json_integer(ifr.ifr_mtu));
+	if (!t->l3 && !tap_ifreq(t, SIOCGIFHWADDR, &ifr)) {
+		snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x",
+			 m[0], m[1], m[2], m[3], m[4], m[5]);
+		json_object_set_new(host, "mac", json_string(mac));
+	}
+	json_object_set_new(host, "created", json_boolean(t->created));
+}
+
+static const char *tap_state(struct port *p)
+{
+	struct tap *t = p->priv;
+	struct ifreq ifr = { 0 };
+
+	if (tap_ifreq(t, SIOCGIFFLAGS, &ifr))
+		return "gone";
+	return (ifr.ifr_flags & IFF_UP) ? "up" : "down";
+}
+
+const struct port_ops port_tap_ops = {
+	.type = "tap",
+	.open = tap_open,
+	.close = tap_close,
+	.readv = tap_readv,
+	.writev = tap_writev,
+	.set_carrier = tap_set_carrier,
+	.describe = tap_describe,
+	.state = tap_state,
+};
