@@ -204,7 +204,7 @@ static void detail_link(const struct out *o, const json_t *b)
 	fprintf(o->fp, ", %s ups, %s downs\n", JT(b, "counters.link_ups", a),
 		JT(b, "counters.link_downs", c));
 	fprintf(o->fp, "  %-17s%s", "peer:", JT(b, "state.peer_name", a));
-	if (jget(b, "state.peer_if_name"))
+	if (json_string_length(jget(b, "state.peer_if_name")))
 		fprintf(o->fp, ", interface %s", JT(b, "state.peer_if_name", a));
 	fputc('\n', o->fp);
 	if (!json_string_length(jget(b, "state.disconnect_reason")))
@@ -237,7 +237,8 @@ static void detail_bridge(const struct out *o, const json_t *b)
 		JT(b, "origin", f));
 	detail_link(o, b);
 	fprintf(fp, "  %-17smode %s, rx-mode %s, secret %s\n", "memif:",
-		JT(b, "memif.mode", a), JT(b, "memif.rx_mode", c), JT(b, "memif.secret", d));
+		JT(b, "memif.mode", a), JT(b, "memif.rx_mode", c),
+		json_is_string(jget(b, "memif.secret")) ? JT(b, "memif.secret", d) : "none");
 	fprintf(fp, "  %-17srx %s, tx %s\n", "queues:",
 		detail_geom(b, "rx_queues", a, sizeof(a)), detail_geom(b, "tx_queues", c, sizeof(c)));
 	fprintf(fp, "  %-17sring size %s, buffer size %s\n", "rings:",
