@@ -193,32 +193,33 @@ void bridge_io_poll(struct loop_poller *p)
 
 /* ---- host -> memif ---------------------------------------------------- */
 
-/* Makes sure pool[pos..] can hold max_frame + 1 bytes; false: ring full. */
+/* Makes sure pool[pos..] can hold max_frame + 1 bytes; false: ring full.
+ * Slots are reserved one by one (size 0: each gets its full capacity). */
 static bool txq_reserve(struct bridge *b, struct txq *q, unsigned pos,
 			unsigned *nslots)
 {
-	unsigned need = b->max_frame + 1, have = 0, i;
+	unsigned need = b->max_frame + 1, have, i, want;
+	uint16_t got;
 
 	for (;;) {
-		for (i = pos; i < q->npool && have < need; i++)
+		for (i = pos, have = 0; i < q->npool && have < need; i++)
 			have += q->slot_cap[i];
 		if (have >= need) {
 			*nslots = i - pos;
 			return true;
 		}
-		uint16_t got = 0;
-		unsigned want = need - have;
-
-		if (q->npool >= q->cap || want > UINT16_MAX)
+		want = (need - have + b->buffer_size - 1) / b->buffer_size;
+		if (want > (unsigned)(q->cap - q->npool))
+			want = q->cap - q->npool;
+		got = 0;
+		if (want)
+			memif_buffer_alloc(b->conn, 0, q->pool + q->npool,
+					   (uint16_t)want, &got, 0);
+		if (!got)
 			return false;
-		memif_buffer_alloc(b->conn, 0, q->pool + q->npool, 1, &got,
-				   (uint16_t)want);
-		if (!got || q->npool + got > q->cap)
-			return false;
-		for (i = q->npool; i < q->npool + got; i++)
+		for (i = q->npool; i < (unsigned)q->npool + got; i++)
 			q->slot_cap[i] = (uint16_t)q->pool[i].len;
 		q->npool = (uint16_t)(q->npool + got);
-		have = 0;
 	}
 }
 

@@ -1,0 +1,129 @@
+# lib.sh - shared helpers of the daemon integration tests (sourced).
+#
+# Everything a test creates (namespaces, processes, DPDK runtime dirs, the
+# temporary directory) is recorded and removed by the EXIT trap.  Exit codes
+# follow tests/run.sh: 0 pass, 77 skip (reason on the last line), else fail.
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+MEMIFD=${MEMIFD:-$TOP/build/memifd}
+MGMT_PY="$TOP/tests/integration/daemon_mgmt.py"
+PING_PY="$TOP/tests/integration/daemon_ping.py"
+T=$(mktemp -d /tmp/memifd-test.XXXXXX)
+TAG=$$
+_NETNS=() _PIDS=() _DPDK=()
+
+skip() { echo "$*"; exit 77; }
+fail() { echo "FAIL: $*"; exit 1; }
+log() { echo "== $*"; }
+
+cleanup() {
+	local p i
+	for ((i = ${#_PIDS[@]} - 1; i >= 0; i--)); do
+		p=${_PIDS[i]}
+		kill -TERM "$p" 2>/dev/null
+	done
+	for p in "${_PIDS[@]}"; do
+		for i in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+		kill -KILL "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+	for p in "${_NETNS[@]}"; do ip netns del "$p" 2>/dev/null; done
+	for p in "${_DPDK[@]}"; do rm -rf "/var/run/dpdk/$p"; done
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+need_root() {
+	[ "$(id -u)" = 0 ] || skip "needs root"
+	[ -c /dev/net/tun ] || skip "needs /dev/net/tun"
+	[ -x "$MEMIFD" ] || skip "$MEMIFD not built"
+	command -v ip >/dev/null || skip "needs iproute2"
+	ip netns add "mdprobe$TAG" 2>/dev/null || skip "cannot create network namespaces"
+	ip netns del "mdprobe$TAG"
+}
+
+need_testpmd() {
+	command -v dpdk-testpmd >/dev/null || skip "dpdk-testpmd not installed"
+	ls /usr/lib/*/dpdk/pmds-*/librte_net_memif.so >/dev/null 2>&1 ||
+		skip "DPDK memif driver (librte-net-memif23) not installed"
+}
+
+# ns_add SHORT: creates namespace md<TAG><SHORT> with lo up; prints its name.
+ns_add() {
+	local ns="md$TAG$1"
+	ip netns add "$ns" || fail "ip netns add $ns"
+	_NETNS+=("$ns")
+	ip -n "$ns" link set lo up
+	echo "$ns"
+}
+
+# track PID: killed (TERM, then KILL) by the cleanup.
+track() { _PIDS+=("$1"); }
+
+# wait_for TIMEOUT_S CMD...: polls CMD every 0.1 s.
+wait_for() {
+	local n=$(($1 * 10)); shift
+	while ((n-- > 0)); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
+	return 1
+}
+
+# start_memifd NAME CONF [ARGS...]: runs memifd -f in the background, waits
+# for its control socket (control.socket must be $T/NAME.ctl); sets
+# MEMIFD_PID and leaves the log in $T/NAME.log.
+start_memifd() {
+	local name=$1 conf=$2; shift 2
+	"$MEMIFD" -f -c "$conf" -s "$T/$name.ctl" "$@" >"$T/$name.log" 2>&1 &
+	MEMIFD_PID=$!
+	track "$MEMIFD_PID"
+	wait_for 5 test -S "$T/$name.ctl" || { cat "$T/$name.log"; fail "memifd $name did not start"; }
+}
+
+# stop_pid PID: SIGTERM and wait (5 s) for it; returns its exit status.
+stop_pid() {
+	local i
+	kill -TERM "$1" 2>/dev/null
+	for i in $(seq 50); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
+	wait "$1"
+}
+
+# mgmt NAME REQUEST...: one JSON reply line per request.
+mgmt() { local name=$1; shift; python3 "$MGMT_PY" "$T/$name.ctl" "$@"; }
+
+# jget JSON PYEXPR: evaluates PYEXPR on the parsed JSON "j", prints it.
+jget() { python3 -c 'import json,sys; j=json.loads(sys.argv[1]); print(eval(sys.argv[2]))' "$1" "$2"; }
+
+# link_up NAME BRIDGE: true when the bridge's memif link is up.
+link_up() {
+	local r
+	r=$(mgmt "$1" "{\"command\":\"show\",\"args\":{\"name\":\"$2\"}}") || return 1
+	[ "$(jget "$r" 'j["result"]["bridges"][0]["state"]["link"]')" = up ]
+}
+
+# start_testpmd NAME VDEV_ARGS FWD_MODE [EXTRA...]: a non-interactive testpmd
+# with a unique file prefix; sets TESTPMD_PID, log in $T/NAME.tp.log.
+start_testpmd() {
+	local name=$1 vdev=$2 mode=$3; shift 3
+	local prefix="md$TAG$name"
+	_DPDK+=("$prefix")
+	dpdk-testpmd --lcores 0@1,1@0 --no-huge -m 256 --no-pci --file-prefix="$prefix" \
+		--vdev="net_memif0,$vdev" -- --forward-mode="$mode" --stats-period 1 \
+		--total-num-mbufs=16384 "$@" </dev/null >"$T/$name.tp.log" 2>&1 &
+	TESTPMD_PID=$!
+	track "$TESTPMD_PID"
+	wait_for 10 grep -q "Press enter to exit\|Port 0: link state change\|Start automatic\|stats" "$T/$name.tp.log"
+	grep -q "No probed ethernet devices" "$T/$name.tp.log" && { cat "$T/$name.tp.log"; fail "testpmd found no memif port"; }
+	return 0
+}
+
+# ping_ok NS DEST SIZE [COUNT]: every echo answered.
+ping_ok() {
+	ip netns exec "$1" python3 "$PING_PY" -q -c "${4:-5}" -i 0.05 -s "$3" "$2"
+}
+
+# write_conf FILE BRIDGES_JSON [TOP_EXTRA]: a config with one control block.
+write_conf() {
+	cat >"$1" <<EOC
+{ "log_level": "debug",${3:+ $3,}
+  "bridges": [ $2 ] }
+EOC
+}
