@@ -279,6 +279,8 @@ static int run_monitor(struct cli *cli, const struct cmd *cmd, json_t *args)
 	}
 	if (!ret)
 		ctl_close(&c);
+	if (got_sigint && isatty(STDOUT_FILENO))
+		fputc('\n', stdout);	/* the next prompt after "^C" */
 	sigaction(SIGINT, &old, NULL);
 	return ret;
 }
