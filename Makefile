@@ -187,6 +187,8 @@ install: all
 	           $(DESTDIR)$(includedir) $(DESTDIR)$(sysconfdir)/memifd
 	install -m 0755 $(MEMIFD) $(DESTDIR)$(sbindir)/memifd
 	install -m 0755 $(MEMIFCTL) $(DESTDIR)$(bindir)/memifctl
+	install -D -m 0644 cli/memifctl.8 $(DESTDIR)$(mandir)/man8/memifctl.8
+	install -D -m 0644 cli/memifctl.bash-completion $(DESTDIR)$(bashcompdir)/memifctl
 	install -m 0755 $(LIB_SO) $(DESTDIR)$(libdir)/libmemif.so.$(SOVERSION)
 	ln -sf libmemif.so.$(SOVERSION) $(DESTDIR)$(libdir)/libmemif.so
 	install -m 0644 $(LIB_A) $(DESTDIR)$(libdir)/libmemif.a
@@ -199,7 +201,8 @@ uninstall:
 	rm -f $(DESTDIR)$(sbindir)/memifd $(DESTDIR)$(bindir)/memifctl \
 	      $(DESTDIR)$(libdir)/libmemif.so.$(SOVERSION) $(DESTDIR)$(libdir)/libmemif.so \
 	      $(DESTDIR)$(libdir)/libmemif.a $(DESTDIR)$(includedir)/libmemif.h \
-	      $(DESTDIR)$(libdir)/pkgconfig/libmemif.pc
+	      $(DESTDIR)$(libdir)/pkgconfig/libmemif.pc \
+	      $(DESTDIR)$(mandir)/man8/memifctl.8 $(DESTDIR)$(bashcompdir)/memifctl
 
 clean:
 	rm -rf build build-san
