@@ -122,9 +122,9 @@ const struct cmd cmd_table[] = {
 	  .help = "check that memifd answers, print its uptime" },
 	{ .name = "version", .request = "version",
 	  .help = "print the versions of memifctl, memifd, libmemif and the memif protocol" },
-	{ .name = "help", .run = run_help, .synopsis = "[COMMAND]",
+	{ .name = "help", .run = run_help, .synopsis = "[COMMAND [SUBCOMMAND]]",
 	  .help = "list the commands, or explain COMMAND and its keywords",
-	  .args = { { ARG_COMMAND, "command", true } } },
+	  .args = { { ARG_COMMAND, "command", true }, { ARG_NAME, "sub", true } } },
 	{ .name = "quit", .run = run_quit, .help = "leave the shell (or end a batch)" },
 	{ .name = "exit", .run = run_quit, .help = "leave the shell (or end a batch)" },
 	{ .name = NULL },
@@ -287,12 +287,12 @@ static int run_monitor(struct cli *cli, const struct cmd *cmd, json_t *args)
 
 static int run_help(struct cli *cli, const struct cmd *cmd, json_t *args)
 {
-	const char *word = json_string_value(json_object_get(args, "command"));
-	char *argv[1] = { (char *)word };
+	char *argv[2] = { (char *)json_string_value(json_object_get(args, "command")),
+			  (char *)json_string_value(json_object_get(args, "sub")) };
 
 	(void)cli;
 	(void)cmd;
-	return help_command(stdout, word ? 1 : 0, argv);
+	return help_command(stdout, argv[1] ? 2 : argv[0] ? 1 : 0, argv);
 }
 
 static int run_quit(struct cli *cli, const struct cmd *cmd, json_t *args)

@@ -90,7 +90,6 @@ struct cli {
 	const char *socket;
 	int timeout_ms;		/* -1: none */
 	bool json, pretty;	/* -j; indented (stdout is a terminal) */
-	bool shell;		/* interactive: ^C ends monitor, not memifctl */
 	bool quit;		/* set by quit/exit */
 };
 

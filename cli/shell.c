@@ -93,57 +93,64 @@ static size_t shell_common(const struct strv *c)
 	return n;
 }
 
-static unsigned char shell_complete(EditLine *el, int ch)
+/* The candidates for the word before the cursor; *wlen is its length. */
+static int shell_candidates(EditLine *el, struct strv *cand, size_t *wlen)
 {
 	const LineInfo *li = el_line(el);
-	size_t len = (size_t)(li->cursor - li->buffer), wlen;
-	char *text = strndup(li->buffer, len), *word;
-	struct strv words = { 0 }, cand = { 0 };
-	unsigned char ret = CC_REFRESH_BEEP;
-	char saved;
-	int split;
+	size_t len = (size_t)(li->cursor - li->buffer);
+	char *text = strndup(li->buffer, len), *word, saved;
+	struct strv words = { 0 };
+	int ret;
 
-	(void)ch;
 	if (!text)
-		return CC_ERROR;
+		return -ENOMEM;
 	word = text + len;
 	while (word > text && word[-1] != ' ' && word[-1] != '\t')
 		word--;
-	wlen = strlen(word);
+	*wlen = strlen(word);
 	saved = *word;
 	*word = '\0';		/* the words before the one being completed */
-	split = util_split(text, &words);
+	ret = util_split(text, &words);
 	*word = saved;
-	if (split)
-		goto out;
-	cmd_complete(shell_cli, (int)words.n, words.v, word, &cand);
-	if (cand.n && !strcmp(cand.v[cand.n - 1], "@file")) {
-		free(cand.v[--cand.n]);	/* no file names in the shell */
-		cand.v[cand.n] = NULL;
+	if (!ret)
+		cmd_complete(shell_cli, (int)words.n, words.v, word, cand);
+	if (cand->n && !strcmp(cand->v[cand->n - 1], "@file")) {
+		free(cand->v[--cand->n]);	/* no file names in the shell */
+		cand->v[cand->n] = NULL;
 	}
+	strv_free(&words);
+	free(text);
+	return ret;
+}
+
+/* TAB: one candidate is completed, several extend the word to their
+ * common prefix, or are listed when they have nothing more in common. */
+static unsigned char shell_complete(EditLine *el, int ch)
+{
+	struct strv cand = { 0 };
+	unsigned char ret = CC_REFRESH_BEEP;
+	size_t wlen, common;
+
+	(void)ch;
+	if (shell_candidates(el, &cand, &wlen) || !cand.n)
+		goto out;
 	if (cand.n == 1) {
 		el_insertstr(el, cand.v[0] + wlen);
 		el_insertstr(el, " ");
 		ret = CC_REFRESH;
-	} else if (cand.n > 1) {
-		size_t common = shell_common(&cand);
-
-		if (common > wlen) {
-			char *add = strndup(cand.v[0] + wlen, common - wlen);
-
-			if (add)
-				el_insertstr(el, add);
-			free(add);
-			ret = CC_REFRESH;
-		} else {
-			shell_list(&cand);
-			ret = CC_REDISPLAY;
-		}
+		goto out;
+	}
+	common = shell_common(&cand);
+	if (common > wlen) {
+		cand.v[0][common] = '\0';
+		el_insertstr(el, cand.v[0] + wlen);
+		ret = CC_REFRESH;
+	} else {
+		shell_list(&cand);
+		ret = CC_REDISPLAY;
 	}
 out:
-	strv_free(&words);
 	strv_free(&cand);
-	free(text);
 	return ret;
 }
 
@@ -185,30 +192,43 @@ static void shell_line(struct cli *cli, History *h, const char *hpath, const cha
 	free(line);
 }
 
+/* The line editor with our prompt, history, TAB and ~/.editrc. */
+static EditLine *shell_editor(History *h)
+{
+	EditLine *el = el_init("memifctl", stdin, stdout, stderr);
+
+	if (!el)
+		return NULL;
+	el_set(el, EL_EDITOR, "emacs");
+	el_set(el, EL_PROMPT, shell_prompt);
+	el_set(el, EL_HIST, history, h);
+	/* libedit 3.1 never frees the copies it makes of these two names. */
+	el_set(el, EL_ADDFN, "memifctl-complete", "complete a memifctl word", shell_complete);
+	el_set(el, EL_BIND, "^I", "memifctl-complete", NULL);
+	el_source(el, NULL);
+	return el;
+}
+
 int shell_run(struct cli *cli)
 {
 	struct sigaction sa = { .sa_handler = on_sigint }, old;
-	EditLine *el = el_init("memifctl", stdin, stdout, stderr);
 	History *h = history_init();
+	EditLine *el = h ? shell_editor(h) : NULL;
 	char *hpath = shell_history_path();
 	HistEvent ev;
 
-	if (!el || !h) {
+	if (!el) {
 		util_err("cannot start the line editor");
+		if (h)
+			history_end(h);
+		free(hpath);
 		return CLI_USAGE;
 	}
 	shell_cli = cli;
-	cli->shell = true;
 	history(h, &ev, H_SETSIZE, 1000);
 	history(h, &ev, H_SETUNIQUE, 1);
 	if (hpath)
 		history(h, &ev, H_LOAD, hpath);
-	el_set(el, EL_EDITOR, "emacs");
-	el_set(el, EL_PROMPT, shell_prompt);
-	el_set(el, EL_HIST, history, h);
-	el_set(el, EL_ADDFN, "memifctl-complete", "complete a memifctl word", shell_complete);
-	el_set(el, EL_BIND, "^I", "memifctl-complete", NULL);
-	el_source(el, NULL);
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, &old);	/* ^C drops the line, not the shell */
 	while (!cli->quit) {
@@ -229,8 +249,8 @@ int shell_run(struct cli *cli)
 		shell_line(cli, h, hpath, line);
 	}
 	sigaction(SIGINT, &old, NULL);
-	history_end(h);
 	el_end(el);
+	history_end(h);
 	free(hpath);
 	return CLI_OK;
 }
