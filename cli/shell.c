@@ -3,6 +3,7 @@
 #include "shell.h"
 
 #include <errno.h>
+#include <glob.h>
 #include <histedit.h>
 #include <pwd.h>
 #include <signal.h>
@@ -93,6 +94,22 @@ static size_t shell_common(const struct strv *c)
 	return n;
 }
 
+/* File names that start with WORD; directories end with '/'. */
+static void shell_files(const char *word, struct strv *cand)
+{
+	char *pattern;
+	glob_t g;
+
+	if (asprintf(&pattern, "%s*", word) < 0)
+		return;
+	if (!glob(pattern, GLOB_MARK, NULL, &g)) {
+		for (size_t i = 0; i < g.gl_pathc; i++)
+			strv_push(cand, g.gl_pathv[i]);
+		globfree(&g);
+	}
+	free(pattern);
+}
+
 /* The candidates for the word before the cursor; *wlen is its length. */
 static int shell_candidates(EditLine *el, struct strv *cand, size_t *wlen)
 {
@@ -115,8 +132,9 @@ static int shell_candidates(EditLine *el, struct strv *cand, size_t *wlen)
 	if (!ret)
 		cmd_complete(shell_cli, (int)words.n, words.v, word, cand);
 	if (cand->n && !strcmp(cand->v[cand->n - 1], "@file")) {
-		free(cand->v[--cand->n]);	/* no file names in the shell */
+		free(cand->v[--cand->n]);
 		cand->v[cand->n] = NULL;
+		shell_files(word, cand);
 	}
 	strv_free(&words);
 	free(text);
@@ -135,8 +153,11 @@ static unsigned char shell_complete(EditLine *el, int ch)
 	if (shell_candidates(el, &cand, &wlen) || !cand.n)
 		goto out;
 	if (cand.n == 1) {
+		size_t n = strlen(cand.v[0]);
+
 		el_insertstr(el, cand.v[0] + wlen);
-		el_insertstr(el, " ");
+		if (!n || cand.v[0][n - 1] != '/')	/* a directory goes on */
+			el_insertstr(el, " ");
 		ret = CC_REFRESH;
 		goto out;
 	}

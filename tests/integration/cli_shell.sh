@@ -46,8 +46,10 @@ tmx send-keys -t s1 'cr' Tab 'x ro' Tab 's' Tab
 wait_pane s1 '^memifctl> create x role s$'
 tmx send-keys -t s1 'l' Tab
 wait_pane s1 '^memifctl> create x role slave $'
+tmx send-keys -t s1 C-u "cap sta vpp0 $T/memifd.co" Tab
+wait_pane s1 "^memifctl> cap sta vpp0 $T/memifd.conf \$"
 tmx send-keys -t s1 C-u
-note "TAB completes keywords and their values"
+note "TAB completes keywords, their values and file names"
 
 tmx send-keys -t s1 'bogus' Enter
 wait_pane s1 "^memifctl: unknown command 'bogus'"
