@@ -32,6 +32,7 @@ for b in build/tests/unit/*/test_*; do
     [ -x "$b" ] && run_one "unit/${b#build/tests/unit/}" 300 "$b"
 done
 for s in tests/integration/*.sh; do
+    [ "$(basename "$s")" = lib.sh ] && continue   # shared helpers, not a test
     [ -f "$s" ] && run_one "integration/$(basename "$s" .sh)" 600 bash "$s"
 done
 for b in build-san/tests/unit/*/test_*; do
