@@ -67,6 +67,27 @@ void config_errors_fini(struct config_errors *errs)
 	errs->n = 0;
 }
 
+/* The position of path, or of its nearest ancestor present in the text
+ * (a missing key is reported where its object is). */
+static int jsonpos_find_near(const struct jsonpos *jp, const char *path,
+			     bool at_key, int *line, int *col)
+{
+	char p[256];
+	char *cut;
+
+	snprintf(p, sizeof(p), "%s", path);
+	while (jsonpos_find(jp, p, at_key, line, col)) {
+		cut = strrchr(p, '.');
+		if (!cut)
+			cut = strrchr(p, '[');
+		if (!cut)
+			return jsonpos_find(jp, "", false, line, col);
+		*cut = '\0';
+		at_key = true;
+	}
+	return 0;
+}
+
 __attribute__((format(printf, 4, 5)))
 static void verr(struct vctx *v, const char *path, bool at_key,
 		 const char *fmt, ...)
@@ -79,7 +100,7 @@ static void verr(struct vctx *v, const char *path, bool at_key,
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (v->file && !jsonpos_find(v->jp, path, at_key, &line, &col))
+	if (v->file && !jsonpos_find_near(v->jp, path, at_key, &line, &col))
 		config_errors_add(v->errs, "%s:%d:%d: %s: %s", v->file, line,
 				  col, shown, msg);
 	else if (v->file)
