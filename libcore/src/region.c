@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -47,6 +49,18 @@ fail:
   return err;
 }
 
+/* Shared memory lives on tmpfs (memfd, /dev/shm) or hugetlbfs (VPP's and
+ * DPDK's buffer pools); a file on disk would be slow and could fill it. */
+static bool
+is_shared_memory (int fd)
+{
+  struct statfs sf;
+
+  if (fstatfs (fd, &sf) < 0)
+    return false;
+  return sf.f_type == TMPFS_MAGIC || sf.f_type == HUGETLBFS_MAGIC;
+}
+
 /*
  * Master side: fd must be a regular (memfd, tmpfs or hugetlbfs) file at
  * least size bytes long.  On success the mapping and fd belong to r; on
@@ -65,7 +79,7 @@ region_map_peer (struct region *r, int fd, uint64_t size, const char **why)
       *why = "region fd cannot be inspected";
       return MEMIF_ERR_NO_SHMFD;
     }
-  if (!S_ISREG (st.st_mode))
+  if (!S_ISREG (st.st_mode) || !is_shared_memory (fd))
     {
       *why = "region fd is not a shared memory file";
       return MEMIF_ERR_NO_SHMFD;

@@ -1,0 +1,739 @@
+/*
+ * test_hostile.c - a raw peer that speaks the wire protocol by hand sends
+ * every kind of malformed message, fd and ring to our master (and a raw
+ * master to our slave).  Each time the library must close that session
+ * only, with a DISCONNECT that says why, while a good interface on the
+ * same socket keeps exchanging traffic.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <cmocka.h>
+
+#include "loopback.h"
+#include "proto.h"
+
+static struct pair P;		    /* the good pair, id 2 */
+static memif_conn_handle_t target; /* master id 1: the hostile peer's aim */
+static int target_disconnects;
+
+static int
+count_disc (memif_conn_handle_t c, void *ctx)
+{
+  (void) c;
+  (void) ctx;
+  target_disconnects++;
+  return 0;
+}
+
+static int
+setup (void **state)
+{
+  memif_conn_args_t ma, sa, ta;
+
+  (void) state;
+  if (lb_open (&P, "hostile"))
+    return -1;
+  lb_args (&ma, true, 2, 1, 8, 2048);
+  lb_args (&sa, false, 2, 1, 8, 2048);
+  if (lb_create (&P, &ma, &sa, false)
+      || !LB_PUMP_UNTIL (&P, P.m.connects && P.s.connects, 3000))
+    return -1;
+  lb_args (&ta, true, 1, 1, 8, 2048);
+  ta.socket = P.m.sock;
+  return memif_create (&target, &ta, NULL, count_disc, NULL, NULL);
+}
+
+static int
+teardown (void **state)
+{
+  (void) state;
+  memif_delete (&target);
+  lb_close (&P);
+  return 0;
+}
+
+/* The good pair still moves data both ways. */
+static void
+good_pair_works (void)
+{
+  assert_int_equal (lb_send (&P.s, 0, 20, 300), 20);
+  assert_int_equal (lb_recv (&P.m, 0, 300), 20);
+  assert_int_equal (lb_send (&P.m, 0, 20, 300), 20);
+  assert_int_equal (lb_recv (&P.s, 0, 300), 20);
+}
+
+static int
+raw_connect (const char *name)
+{
+  struct sockaddr_un sa = { .sun_family = AF_UNIX };
+  int fd = socket (AF_UNIX, SOCK_SEQPACKET, 0);
+  size_t n = strlen (name + 1);
+
+  memcpy (sa.sun_path + 1, name + 1, n);
+  assert_int_equal (connect (fd, (struct sockaddr *) &sa,
+			     (socklen_t) (offsetof (struct sockaddr_un, sun_path)
+					  + 1 + n)),
+		    0);
+  return fd;
+}
+
+static void
+raw_send (int fd, const void *buf, size_t len, const int *fds, int nfds)
+{
+  char ctl[CMSG_SPACE (4 * sizeof (int))];
+  struct iovec iov = { .iov_base = (void *) buf, .iov_len = len };
+  struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+
+  if (nfds)
+    {
+      memset (ctl, 0, sizeof ctl);
+      mh.msg_control = ctl;
+      mh.msg_controllen = CMSG_SPACE (sizeof (int) * (size_t) nfds);
+      struct cmsghdr *cm = CMSG_FIRSTHDR (&mh);
+      cm->cmsg_level = SOL_SOCKET;
+      cm->cmsg_type = SCM_RIGHTS;
+      cm->cmsg_len = CMSG_LEN (sizeof (int) * (size_t) nfds);
+      memcpy (CMSG_DATA (cm), fds, sizeof (int) * (size_t) nfds);
+    }
+  assert_true (sendmsg (fd, &mh, MSG_NOSIGNAL) == (ssize_t) len);
+}
+
+static void
+send_msg (int fd, struct msg *m, int pass_fd)
+{
+  raw_send (fd, m, sizeof *m, &pass_fd, pass_fd >= 0 ? 1 : 0);
+}
+
+/* Pump our loops until a message arrives on the raw socket (or EOF). */
+static int
+raw_recv (int fd, struct msg *m)
+{
+  uint64_t end = lb_now_ms () + 7000;
+  ssize_t n;
+
+  while (lb_now_ms () < end)
+    {
+      n = recv (fd, m, sizeof *m, MSG_DONTWAIT);
+      if (n >= 0)
+	return (int) n;
+      memif_per_thread_poll_event (P.m.db, 5);
+      memif_per_thread_poll_event (P.s.db, 0);
+    }
+  return -1;
+}
+
+/* The session must end with DISCONNECT(reason) and then EOF. */
+static void
+expect_disconnect (int fd, const char *reason)
+{
+  struct msg m;
+  char got[MEMIF_REASON_LEN + 1];
+
+  do
+    assert_int_equal (raw_recv (fd, &m), 128);
+  while (m.type == MSG_HELLO || m.type == MSG_ACK);
+  assert_int_equal (m.type, MSG_DISCONNECT);
+  memcpy (got, m.disconnect.string, MEMIF_REASON_LEN);
+  got[MEMIF_REASON_LEN] = 0;
+  assert_string_equal (got, reason);
+  assert_int_equal (raw_recv (fd, &m), 0);
+  close (fd);
+  good_pair_works ();
+}
+
+static int
+hello_then (void)
+{
+  struct msg m;
+  int fd = raw_connect (P.sockname);
+
+  assert_int_equal (raw_recv (fd, &m), 128);
+  assert_int_equal (m.type, MSG_HELLO);
+  assert_int_equal (m.hello.min_version, 0x0200);
+  assert_int_equal (m.hello.max_log2_ring_size, 14);
+  return fd;
+}
+
+static void
+init_msg (struct msg *m, uint32_t id)
+{
+  memset (m, 0, sizeof *m);
+  m->type = MSG_INIT;
+  m->init.version = 0x0200;
+  m->init.id = id;
+  memcpy (m->init.name, "hostile", 7);
+}
+
+/* HELLO, INIT for the target, ACK: ready for regions and rings. */
+static int
+after_init (void)
+{
+  struct msg m;
+  int fd = hello_then ();
+
+  init_msg (&m, 1);
+  send_msg (fd, &m, -1);
+  assert_int_equal (raw_recv (fd, &m), 128);
+  assert_int_equal (m.type, MSG_ACK);
+  return fd;
+}
+
+static int
+memfd_of (size_t size, bool seal)
+{
+  int fd = memfd_create ("hostile", MFD_ALLOW_SEALING);
+  assert_int_equal (ftruncate (fd, (off_t) size), 0);
+  if (seal)
+    fcntl (fd, F_ADD_SEALS, F_SEAL_SHRINK);
+  return fd;
+}
+
+static void
+region_msg (struct msg *m, uint16_t index, uint64_t size)
+{
+  memset (m, 0, sizeof *m);
+  m->type = MSG_ADD_REGION;
+  m->add_region.index = index;
+  m->add_region.size = size;
+}
+
+static void
+ring_msg (struct msg *m, bool s2m, uint16_t index, uint16_t region,
+	  uint32_t offset, uint8_t log2)
+{
+  memset (m, 0, sizeof *m);
+  m->type = MSG_ADD_RING;
+  m->add_ring.flags = s2m ? RING_FLAG_S2M : 0;
+  m->add_ring.index = index;
+  m->add_ring.region = region;
+  m->add_ring.offset = offset;
+  m->add_ring.log2_ring_size = log2;
+}
+
+/* Send a region and expect its ACK; returns the fd we keep. */
+static int
+good_region (int fd, uint16_t index, size_t size)
+{
+  struct msg m;
+  int mfd = memfd_of (size, true);
+
+  region_msg (&m, index, size);
+  send_msg (fd, &m, mfd);
+  assert_int_equal (raw_recv (fd, &m), 128);
+  assert_int_equal (m.type, MSG_ACK);
+  return mfd;
+}
+
+/* ---- malformed messages ------------------------------------------------- */
+
+static void
+test_short_long_unknown (void **state)
+{
+  char junk[300] = { 2 };
+  struct msg m;
+  int fd;
+
+  (void) state;
+  fd = hello_then ();
+  raw_send (fd, junk, 64, NULL, 0);
+  expect_disconnect (fd, "malformed message");
+
+  fd = hello_then ();
+  raw_send (fd, junk, 300, NULL, 0);
+  expect_disconnect (fd, "malformed message");
+
+  fd = hello_then ();
+  memset (&m, 0, sizeof m);
+  m.type = 99;
+  send_msg (fd, &m, -1);
+  expect_disconnect (fd, "unexpected unknown message");
+}
+
+static void
+test_out_of_order_and_duplicates (void **state)
+{
+  struct msg m;
+  int fd, efd;
+
+  (void) state;
+  fd = hello_then ();
+  region_msg (&m, 0, 4096);
+  efd = memfd_of (4096, true);
+  send_msg (fd, &m, efd);
+  close (efd);
+  expect_disconnect (fd, "unexpected ADD_REGION message");
+
+  fd = after_init ();
+  init_msg (&m, 1);
+  send_msg (fd, &m, -1);
+  expect_disconnect (fd, "unexpected INIT message");
+
+  fd = after_init ();
+  memset (&m, 0, sizeof m);
+  m.type = MSG_HELLO;
+  send_msg (fd, &m, -1);
+  expect_disconnect (fd, "unexpected HELLO message");
+
+  /* CONNECTED is the master's word, never the slave's. */
+  fd = after_init ();
+  memset (&m, 0, sizeof m);
+  m.type = MSG_CONNECTED;
+  send_msg (fd, &m, -1);
+  expect_disconnect (fd, "unexpected CONNECTED message");
+}
+
+static void
+test_fds_missing_extra_wrong_kind (void **state)
+{
+  struct msg m;
+  int fd, fds[2];
+
+  (void) state;
+  fd = after_init ();
+  region_msg (&m, 0, 4096);
+  send_msg (fd, &m, -1);
+  expect_disconnect (fd, "region without fd");
+
+  fd = after_init ();
+  fds[0] = memfd_of (4096, true);
+  fds[1] = memfd_of (4096, true);
+  region_msg (&m, 0, 4096);
+  raw_send (fd, &m, sizeof m, fds, 2);
+  close (fds[0]);
+  close (fds[1]);
+  expect_disconnect (fd, "malformed message");
+
+  /* A socket instead of a memfd. */
+  fd = after_init ();
+  int sp[2];
+  socketpair (AF_UNIX, SOCK_STREAM, 0, sp);
+  send_msg (fd, &m, sp[0]);
+  expect_disconnect (fd, "region fd is not a shared memory file");
+
+  /* An eventfd instead of a memfd. */
+  fd = after_init ();
+  int e = eventfd (0, 0);
+  send_msg (fd, &m, e);
+  expect_disconnect (fd, "region fd is not a shared memory file");
+
+  /* A file on disk instead of shared memory. */
+  fd = after_init ();
+  char path[] = "build/hostile-XXXXXX";
+  int f = mkstemp (path);
+  unlink (path);
+  assert_int_equal (ftruncate (f, 4096), 0);
+  send_msg (fd, &m, f);
+  expect_disconnect (fd, "region fd is not a shared memory file");
+
+  /* A fd with INIT, which takes none. */
+  fd = hello_then ();
+  init_msg (&m, 1);
+  send_msg (fd, &m, e);
+  expect_disconnect (fd, "unexpected fd with message");
+
+  /* A memfd instead of a ring's eventfd. */
+  fd = after_init ();
+  int r0 = good_region (fd, 0, 65536);
+  ring_msg (&m, true, 0, 0, 0, 8);
+  send_msg (fd, &m, r0);
+  expect_disconnect (fd, "ring fd is not an eventfd");
+  close (r0);
+
+  fd = after_init ();
+  r0 = good_region (fd, 0, 65536);
+  ring_msg (&m, true, 0, 0, 0, 8);
+  send_msg (fd, &m, -1);
+  expect_disconnect (fd, "ring without interrupt fd");
+  close (r0);
+  close (e);
+  close (f);
+  close (sp[0]);
+  close (sp[1]);
+}
+
+static void
+test_regions_and_rings_out_of_bounds (void **state)
+{
+  struct msg m;
+  int fd, r0, e = eventfd (0, 0);
+  struct
+  {
+    bool s2m;
+    uint16_t index, region;
+    uint32_t offset;
+    uint8_t log2;
+    uint16_t privhdr;
+    const char *why;
+  } cases[] = {
+    { true, 0, 0, 65536 - 1024, 8, 0, "ring outside its region" },
+    { true, 0, 0, 0xfffffff8u, 8, 0, "ring outside its region" },
+    { true, 0, 1, 0, 8, 0, "ring in an unknown region" },
+    { true, 0, 0, 0, 15, 0, "ring size too large" },
+    { true, 300, 0, 0, 8, 0, "ring index out of range" },
+    { true, 0, 0, 0, 8, 4, "private headers not supported" },
+    { true, 0, 0, 4, 8, 0, "ring offset not aligned" },
+  };
+
+  (void) state;
+  /* A region smaller than announced. */
+  fd = after_init ();
+  int small = memfd_of (4096, true);
+  region_msg (&m, 0, 65536);
+  send_msg (fd, &m, small);
+  close (small);
+  expect_disconnect (fd, "region smaller than announced");
+
+  /* Regions out of order. */
+  fd = after_init ();
+  int r = memfd_of (4096, true);
+  region_msg (&m, 1, 4096);
+  send_msg (fd, &m, r);
+  close (r);
+  expect_disconnect (fd, "region index out of order");
+
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+    {
+      fd = after_init ();
+      r0 = good_region (fd, 0, 65536);
+      ring_msg (&m, cases[i].s2m, cases[i].index, cases[i].region,
+		cases[i].offset, cases[i].log2);
+      m.add_ring.private_hdr_size = cases[i].privhdr;
+      send_msg (fd, &m, e);
+      expect_disconnect (fd, cases[i].why);
+      close (r0);
+    }
+
+  /* The same ring twice. */
+  fd = after_init ();
+  r0 = good_region (fd, 0, 65536);
+  ring_msg (&m, true, 0, 0, 0, 8);
+  send_msg (fd, &m, e);
+  assert_int_equal (raw_recv (fd, &m), 128);
+  assert_int_equal (m.type, MSG_ACK);
+  ring_msg (&m, true, 0, 0, 8192, 8);
+  send_msg (fd, &m, e);
+  expect_disconnect (fd, "duplicate ring");
+  close (r0);
+
+  /* CONNECT with rings 0 and 2 only. */
+  fd = after_init ();
+  r0 = good_region (fd, 0, 65536);
+  for (uint16_t i = 0; i < 3; i += 2)
+    {
+      ring_msg (&m, true, i, 0, i * 8192u, 8);
+      send_msg (fd, &m, e);
+      assert_int_equal (raw_recv (fd, &m), 128);
+    }
+  memset (&m, 0, sizeof m);
+  m.type = MSG_CONNECT;
+  send_msg (fd, &m, -1);
+  expect_disconnect (fd, "ring indexes are not contiguous");
+  close (r0);
+
+  /* CONNECT with no M2S ring, then with a ring that has no cookie. */
+  fd = after_init ();
+  r0 = good_region (fd, 0, 65536);
+  ring_msg (&m, true, 0, 0, 0, 8);
+  send_msg (fd, &m, e);
+  assert_int_equal (raw_recv (fd, &m), 128);
+  memset (&m, 0, sizeof m);
+  m.type = MSG_CONNECT;
+  send_msg (fd, &m, -1);
+  expect_disconnect (fd, "no rings");
+  close (r0);
+
+  fd = after_init ();
+  r0 = good_region (fd, 0, 65536);
+  ring_msg (&m, true, 0, 0, 0, 8);
+  send_msg (fd, &m, e);
+  assert_int_equal (raw_recv (fd, &m), 128);
+  ring_msg (&m, false, 0, 0, 8192, 8);
+  send_msg (fd, &m, e);
+  assert_int_equal (raw_recv (fd, &m), 128);
+  memset (&m, 0, sizeof m);
+  m.type = MSG_CONNECT;
+  send_msg (fd, &m, -1);
+  expect_disconnect (fd, "wrong ring cookie");
+  close (r0);
+  close (e);
+  assert_true (target_disconnects > 0);
+  memif_details_t md;
+  char buf[1024];
+  memif_get_details (target, &md, buf, sizeof buf);
+  assert_string_equal ((char *) md.error, "wrong ring cookie");
+}
+
+/* ---- a raw slave that connects for real, then misbehaves ---------------- */
+
+struct raw_slave
+{
+  int fd, region, efd[2];
+  uint8_t *mem;
+  struct memif_ring *s2m, *m2s;
+};
+
+#define RS_LOG2 6
+#define RS_SIZE (1 << RS_LOG2)
+#define RS_RING_BYTES (128 + 16 * RS_SIZE)
+#define RS_BUFS (2 * RS_RING_BYTES)
+#define RS_REGION (RS_BUFS + 2 * RS_SIZE * 2048)
+
+static void
+raw_slave_connect (struct raw_slave *rs)
+{
+  struct msg m;
+
+  rs->fd = after_init ();
+  rs->region = memfd_of (RS_REGION, true);
+  rs->mem = mmap (NULL, RS_REGION, PROT_READ | PROT_WRITE, MAP_SHARED,
+		  rs->region, 0);
+  rs->s2m = (struct memif_ring *) rs->mem;
+  rs->m2s = (struct memif_ring *) (rs->mem + RS_RING_BYTES);
+  rs->s2m->cookie = rs->m2s->cookie = MEMIF_COOKIE;
+  for (int i = 0; i < RS_SIZE; i++)
+    {
+      rs->s2m->desc[i] = (struct memif_desc){ .offset = RS_BUFS + i * 2048u,
+					      .length = 2048 };
+      rs->m2s->desc[i]
+	= (struct memif_desc){ .offset = RS_BUFS + (RS_SIZE + i) * 2048u,
+			       .length = 2048 };
+    }
+  region_msg (&m, 0, RS_REGION);
+  send_msg (rs->fd, &m, rs->region);
+  assert_int_equal (raw_recv (rs->fd, &m), 128);
+  for (int d = 0; d < 2; d++)
+    {
+      rs->efd[d] = eventfd (0, EFD_NONBLOCK);
+      ring_msg (&m, d == 0, 0, 0, d ? RS_RING_BYTES : 0, RS_LOG2);
+      send_msg (rs->fd, &m, rs->efd[d]);
+      assert_int_equal (raw_recv (rs->fd, &m), 128);
+      assert_int_equal (m.type, MSG_ACK);
+    }
+  memset (&m, 0, sizeof m);
+  m.type = MSG_CONNECT;
+  send_msg (rs->fd, &m, -1);
+  assert_int_equal (raw_recv (rs->fd, &m), 128);
+  assert_int_equal (m.type, MSG_CONNECTED);
+}
+
+static void
+raw_slave_close (struct raw_slave *rs)
+{
+  munmap (rs->mem, RS_REGION);
+  close (rs->region);
+  close (rs->efd[0]);
+  close (rs->efd[1]);
+}
+
+static void
+test_bad_descriptors_dropped (void **state)
+{
+  struct raw_slave rs;
+  memif_conn_stats_t st;
+  memif_buffer_t b[64];
+  uint16_t n;
+
+  (void) state;
+  raw_slave_connect (&rs);
+  memif_get_conn_stats (target, &st);
+  uint64_t bad0 = st.bad_desc;
+  /* 6 descriptors: good, bad region, offset past the end, length past the
+   * end, zero length, good. */
+  struct memif_desc *d = rs.s2m->desc;
+  d[0].length = 100;
+  d[1] = (struct memif_desc){ .region = 7, .offset = RS_BUFS, .length = 100 };
+  d[2] = (struct memif_desc){ .offset = RS_REGION + 4096, .length = 100 };
+  d[3] = (struct memif_desc){ .offset = RS_REGION - 50, .length = 100 };
+  d[4] = (struct memif_desc){ .offset = RS_BUFS, .length = 0 };
+  d[5].length = 200;
+  memcpy (rs.mem + d[0].offset, "first", 5);
+  memcpy (rs.mem + d[5].offset, "last", 4);
+  __atomic_store_n (&rs.s2m->head, 6, __ATOMIC_RELEASE);
+  assert_int_equal (memif_rx_burst (target, 0, b, 64, &n), 0);
+  assert_int_equal (n, 2);
+  assert_memory_equal (b[0].data, "first", 5);
+  assert_int_equal (b[1].len, 200);
+  assert_memory_equal (b[1].data, "last", 4);
+  memif_get_conn_stats (target, &st);
+  assert_int_equal (st.bad_desc - bad0, 4);
+  /* Both good slots returned: tail passes the bad ones too. */
+  assert_int_equal (memif_refill_queue (target, 0, 2, 0), 0);
+  assert_int_equal (__atomic_load_n (&rs.s2m->tail, __ATOMIC_ACQUIRE), 6);
+  good_pair_works ();
+
+  /* Now head jumps by more than the ring: the session is closed. */
+  __atomic_store_n (&rs.s2m->head, 6 + RS_SIZE + 1, __ATOMIC_RELEASE);
+  assert_int_equal (memif_rx_burst (target, 0, b, 64, &n),
+		    MEMIF_ERR_DISCONNECTED);
+  expect_disconnect (rs.fd, "peer moved head beyond the ring");
+  raw_slave_close (&rs);
+}
+
+static void
+test_bad_offered_buffer_breaks (void **state)
+{
+  struct raw_slave rs;
+  memif_buffer_t b[4];
+  uint16_t n;
+
+  (void) state;
+  raw_slave_connect (&rs);
+  /* Offer one M2S buffer that points past the region. */
+  rs.m2s->desc[0] = (struct memif_desc){ .offset = RS_REGION - 100,
+					 .length = 2048 };
+  __atomic_store_n (&rs.m2s->head, 1, __ATOMIC_RELEASE);
+  assert_int_equal (memif_buffer_alloc (target, 0, b, 1, &n, 64),
+		    MEMIF_ERR_DISCONNECTED);
+  assert_int_equal (n, 0);
+  expect_disconnect (rs.fd, "peer offered a buffer outside its regions");
+  raw_slave_close (&rs);
+}
+
+/* ---- floods and stalls --------------------------------------------------- */
+
+static void
+test_connection_flood (void **state)
+{
+  int fds[300];
+
+  (void) state;
+  /* Hundreds of connections that say nothing: the master keeps at most a
+   * bounded number, and the good pair is not disturbed. */
+  for (int i = 0; i < 300; i++)
+    {
+      fds[i] = raw_connect (P.sockname);
+      if (i % 16 == 0)
+	good_pair_works ();
+      memif_per_thread_poll_event (P.m.db, 0);
+    }
+  for (int i = 0; i < 50; i++)
+    memif_per_thread_poll_event (P.m.db, 0);
+  good_pair_works ();
+  for (int i = 0; i < 300; i++)
+    close (fds[i]);
+  for (int i = 0; i < 400; i++)
+    memif_per_thread_poll_event (P.m.db, 0);
+  good_pair_works ();
+}
+
+static void
+test_stalled_handshake_times_out (void **state)
+{
+  struct msg m;
+  int fd;
+
+  (void) state;
+  fd = after_init (); /* then says nothing more */
+  uint64_t t0 = lb_now_ms ();
+  do
+    assert_int_equal (raw_recv (fd, &m), 128);
+  while (m.type != MSG_DISCONNECT);
+  uint64_t dt = lb_now_ms () - t0;
+  assert_true (dt >= 4000 && dt < 7000);
+  assert_string_equal ((char *) m.disconnect.string, "handshake timed out");
+  close (fd);
+  good_pair_works ();
+}
+
+/* ---- a hostile master facing our slave ---------------------------------- */
+
+static void
+test_hostile_master (void **state)
+{
+  memif_per_thread_main_handle_t db = NULL;
+  memif_socket_handle_t s = NULL;
+  memif_conn_handle_t c = NULL;
+  memif_conn_args_t a;
+  memif_details_t md;
+  char name[64], buf[1024];
+  struct sockaddr_un sa = { .sun_family = AF_UNIX };
+  struct msg m;
+  int lfd, fd;
+
+  (void) state;
+  snprintf (name, sizeof name, "memifd-test-%d-rawmaster", (int) getpid ());
+  memcpy (sa.sun_path + 1, name, strlen (name));
+  lfd = socket (AF_UNIX, SOCK_SEQPACKET, 0);
+  assert_int_equal (bind (lfd, (struct sockaddr *) &sa,
+			  (socklen_t) (offsetof (struct sockaddr_un, sun_path)
+				       + 1 + strlen (name))), 0);
+  listen (lfd, 4);
+  snprintf (buf, sizeof buf, "@%s", name);
+  assert_int_equal (memif_per_thread_init (&db, NULL, NULL, "victim", NULL,
+					   NULL, NULL), 0);
+  assert_int_equal (memif_per_thread_create_socket (db, &s, buf, NULL), 0);
+  lb_args (&a, false, 0, 1, 8, 2048);
+  a.socket = s;
+  assert_int_equal (memif_create (&c, &a, NULL, NULL, NULL, NULL), 0);
+  fd = accept (lfd, NULL, NULL);
+  /* HELLO with a version range without 2.0. */
+  memset (&m, 0, sizeof m);
+  m.type = MSG_HELLO;
+  m.hello.min_version = 0x0300;
+  m.hello.max_version = 0x0300;
+  send_msg (fd, &m, -1);
+  memif_per_thread_poll_event (db, 100);
+  assert_int_equal (recv (fd, &m, sizeof m, 0), 128);
+  assert_int_equal (m.type, MSG_DISCONNECT);
+  assert_string_equal ((char *) m.disconnect.string, "incompatible version");
+  memif_get_details (c, &md, buf, sizeof buf);
+  assert_string_equal ((char *) md.error, "incompatible version");
+  close (fd);
+  /* Reconnect by hand; this time the master answers with an ACK first. */
+  assert_int_equal (memif_request_connection (c), 0);
+  fd = accept (lfd, NULL, NULL);
+  memset (&m, 0, sizeof m);
+  m.type = MSG_ACK;
+  send_msg (fd, &m, -1);
+  memif_per_thread_poll_event (db, 100);
+  assert_int_equal (recv (fd, &m, sizeof m, 0), 128);
+  assert_int_equal (m.type, MSG_DISCONNECT);
+  assert_string_equal ((char *) m.disconnect.string, "unexpected ACK message");
+  close (fd);
+  /* A HELLO whose name fills its field without a NUL is copied bounded. */
+  assert_int_equal (memif_request_connection (c), 0);
+  fd = accept (lfd, NULL, NULL);
+  memset (&m, 0, sizeof m);
+  m.type = MSG_HELLO;
+  m.hello.min_version = m.hello.max_version = 0x0200;
+  memset (m.hello.name, 'X', sizeof m.hello.name);
+  m.hello.max_log2_ring_size = 6;
+  send_msg (fd, &m, -1);
+  memif_per_thread_poll_event (db, 100);
+  assert_int_equal (recv (fd, &m, sizeof m, 0), 128);
+  assert_int_equal (m.type, MSG_INIT);
+  /* Our slave accepted log2 6 (the master's limit) and HELLO's ring limit
+   * of index 0 = one ring. */
+  memif_get_details (c, &md, buf, sizeof buf);
+  close (fd);
+  memif_per_thread_poll_event (db, 100);
+  memif_delete (&c);
+  memif_delete_socket (&s);
+  memif_per_thread_cleanup (&db);
+  close (lfd);
+}
+
+int
+main (void)
+{
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test (test_short_long_unknown),
+    cmocka_unit_test (test_out_of_order_and_duplicates),
+    cmocka_unit_test (test_fds_missing_extra_wrong_kind),
+    cmocka_unit_test (test_regions_and_rings_out_of_bounds),
+    cmocka_unit_test (test_bad_descriptors_dropped),
+    cmocka_unit_test (test_bad_offered_buffer_breaks),
+    cmocka_unit_test (test_connection_flood),
+    cmocka_unit_test (test_stalled_handshake_times_out),
+    cmocka_unit_test (test_hostile_master),
+  };
+  return cmocka_run_group_tests (tests, setup, teardown);
+}
