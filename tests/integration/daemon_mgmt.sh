@@ -142,4 +142,5 @@ echo "$out"
 out=$(setpriv --reuid=65534 --regid=65534 --clear-groups $PY "$T/mgmt.py" "$T/m.ctl" ping)
 [[ $out == *'"pong":true'* ]] || fail "group member refused: $out"
 mgmt m ping | grep -q pong || fail "daemon stopped serving"
+finish
 log "pass"

@@ -3,24 +3,25 @@
 # TAP in its own namespace, our data path on both sides: ping, a 100 MB TCP
 # transfer whose checksum matches at both ends, and jumbo frames (MTU 9000
 # over 2048-byte buffers: chains) on a second pair of bridges sharing the
-# same socket with another id.  Then the master is killed with SIGKILL and
+# same socket with another id.  Interrupt, polling and adaptive rx modes.  Then the master is killed with SIGKILL and
 # restarted: the slave reconnects by itself.
 . "$(dirname "$0")/lib.sh"
 need_root
 
 na=$(ns_add a)
 nb=$(ns_add b)
-bridges() { # ROLE NS
+bridges() { # ROLE NS RX_MODE_P0 RX_MODE_P1
 	cat <<EOB
-{ "name": "p0", "memif": { "role": "$1", "socket": "$T/pair.sock", "id": 0 },
+{ "name": "p0", "memif": { "role": "$1", "socket": "$T/pair.sock", "id": 0, "rx_mode": "$3" },
   "host": { "name": "mdp0$TAG", "netns": "$2" } },
 { "name": "p1", "memif": { "role": "$1", "socket": "$T/pair.sock", "id": 1,
-            "buffer_size": 2048 },
+            "buffer_size": 2048, "rx_mode": "$4" },
   "host": { "name": "mdp1$TAG", "netns": "$2", "mtu": 9000 } }
 EOB
 }
-write_conf "$T/a.conf" "$(bridges master "$na")"
-write_conf "$T/b.conf" "$(bridges slave "$nb")"
+# every rx mode: the TCP receiver adapts, one jumbo side polls
+write_conf "$T/a.conf" "$(bridges master "$na" interrupt polling)"
+write_conf "$T/b.conf" "$(bridges slave "$nb" adaptive interrupt)"
 start_memifd a "$T/a.conf"
 A_PID=$MEMIFD_PID
 start_memifd b "$T/b.conf"
@@ -63,4 +64,5 @@ ping_ok "$na" 10.78.0.2 56 || fail "ping after the restart"
 r=$(mgmt b '{"command":"stats","args":{"name":"p0"}}')
 echo "$r"
 [ "$(jget "$r" 'j["result"]["bridges"][0]["counters"]["link_ups"]')" = 2 ] || fail "link_ups != 2"
+finish
 log "pass"

@@ -61,4 +61,5 @@ kill -HUP "$A_PID"
 wait_for 5 eval "! mgmt a '{\"command\":\"show\",\"args\":{\"name\":\"r2\"}}' | grep -q '\"ok\":true'" ||
 	fail "r2 not removed"
 mgmt a '{"command":"show","args":{"name":"rt"}}' | grep -q '"ok":true' || fail "runtime bridge removed"
+finish
 log "pass"

@@ -37,4 +37,5 @@ r=$(mgmt m '{"command":"stats","args":{"name":"echo0"}}')
 start_testpmd tp2 "role=client,socket=$T/memif.sock,socket-abstract=no,id=3" icmpecho
 wait_for 10 link_up m echo0 || fail "link did not come back"
 ping_ok "$ns" 10.77.0.2 1472 5 || fail "ping after the restart"
+finish
 log "pass"

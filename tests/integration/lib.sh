@@ -10,7 +10,7 @@ MGMT_PY="$TOP/tests/integration/daemon_mgmt.py"
 PING_PY="$TOP/tests/integration/daemon_ping.py"
 T=$(mktemp -d /tmp/memifd-test.XXXXXX)
 TAG=$$
-_NETNS=() _PIDS=() _DPDK=()
+_NETNS=() _PIDS=() _DPDK=() _MEMIFDS=()
 
 skip() { echo "$*"; exit 77; }
 fail() { echo "FAIL: $*"; exit 1; }
@@ -72,9 +72,11 @@ wait_for() {
 # MEMIFD_PID and leaves the log in $T/NAME.log.
 start_memifd() {
 	local name=$1 conf=$2; shift 2
+	rm -f "$T/$name.ctl" # left behind by a killed instance
 	"$MEMIFD" -f -c "$conf" -s "$T/$name.ctl" "$@" >"$T/$name.log" 2>&1 &
 	MEMIFD_PID=$!
 	track "$MEMIFD_PID"
+	_MEMIFDS+=("$MEMIFD_PID:$name")
 	wait_for 5 test -S "$T/$name.ctl" || { cat "$T/$name.log"; fail "memifd $name did not start"; }
 }
 
@@ -84,6 +86,21 @@ stop_pid() {
 	kill -TERM "$1" 2>/dev/null
 	for i in $(seq 50); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
 	wait "$1"
+}
+
+# finish: stops every running memifd with SIGTERM; each must exit 0 and
+# leave a log free of sanitizer reports (for MEMIFD=build-san/memifd).
+finish() {
+	local e pid name rc
+	for e in "${_MEMIFDS[@]}"; do
+		pid=${e%%:*} name=${e#*:}
+		if kill -0 "$pid" 2>/dev/null; then
+			stop_pid "$pid"; rc=$?
+			[ $rc = 0 ] || { tail "$T/$name.log"; fail "memifd $name exited $rc"; }
+		fi
+		! grep -q "Sanitizer\|runtime error:" "$T/$name.log" ||
+			{ cat "$T/$name.log"; fail "sanitizer report from memifd $name"; }
+	done
 }
 
 # mgmt NAME REQUEST...: one JSON reply line per request.

@@ -4,13 +4,13 @@
  *
  *   memif_peer -r master|slave -s SOCKET [-i ID] -m rx|tx|echo
  *              [-n COUNT] [-l LEN] [-t SECONDS] [-b BUFSIZE] [-R LOG2]
- *              [-S SECRET] [-q QUEUES] [-I] [-w LINGER]
+ *              [-S SECRET] [-q QUEUES] [-I] [-w LINGER] [-v]
  *
  * rx counts packets (and chained ones), tx sends COUNT packets of LEN
  * bytes (UDP/IPv4 in Ethernet, so a DPDK peer accepts them), echo sends
  * every received frame back.  -I uses interrupt mode instead of polling.
  * -w keeps the link up LINGER seconds after the count is reached (so the
- * peer can read its counters).  At the end it prints key=value counters.
+ * peer can read its counters); -v prints link up/down as it happens.  At the end it prints key=value counters.
  */
 #include <getopt.h>
 #include <signal.h>
@@ -30,6 +30,7 @@ static struct
   uint64_t count;
   int timeout, log2, queues;
   double linger;
+  bool verbose;
 } opt = { .mode = "rx", .len = 64, .bufsize = 2048, .count = 1000000,
 	  .timeout = 10, .log2 = 10, .queues = 1 };
 
@@ -64,6 +65,11 @@ on_connect (memif_conn_handle_t c, void *ctx)
 			 (uint16_t) q);
     }
   st.connected = 1;
+  if (opt.verbose)
+    {
+      printf ("link up\n");
+      fflush (stdout);
+    }
   return 0;
 }
 
@@ -75,6 +81,11 @@ on_disconnect (memif_conn_handle_t c, void *ctx)
   if (st.connected)
     st.disconnects++;
   st.connected = 0;
+  if (opt.verbose)
+    {
+      printf ("link down\n");
+      fflush (stdout);
+    }
   return 0;
 }
 
@@ -211,7 +222,7 @@ static int
 parse (int argc, char **argv)
 {
   int c;
-  while ((c = getopt (argc, argv, "r:s:i:m:n:l:t:b:R:S:q:Iw:")) != -1)
+  while ((c = getopt (argc, argv, "r:s:i:m:n:l:t:b:R:S:q:Iw:v")) != -1)
     switch (c)
       {
       case 'r': opt.master = !strcmp (optarg, "master"); break;
@@ -227,6 +238,7 @@ parse (int argc, char **argv)
       case 'q': opt.queues = atoi (optarg); break;
       case 'I': opt.interrupt = true; break;
       case 'w': opt.linger = atof (optarg); break;
+      case 'v': opt.verbose = true; break;
       default: return -1;
       }
   return opt.socket ? 0 : -1;
