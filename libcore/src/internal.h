@@ -193,6 +193,7 @@ struct conn
   uint16_t num_m2s;
   uint16_t buffer_size;
   uint32_t buffers_offset; /* slave: where region 1's buffers start */
+  uint32_t buffer_mask;    /* buffer_size - 1 when a power of two, else 0 */
   struct region *regions;
   uint16_t nregions;
   struct ring_decl *decl[2]; /* server during handshake: [0] M2S, [1] S2M */

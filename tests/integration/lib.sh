@@ -96,7 +96,7 @@ finish() {
 		pid=${e%%:*} name=${e#*:}
 		if kill -0 "$pid" 2>/dev/null; then
 			stop_pid "$pid"; rc=$?
-			[ $rc = 0 ] || { tail "$T/$name.log"; fail "memifd $name exited $rc"; }
+			[ $rc = 0 ] || { tail -n 80 "$T/$name.log"; fail "memifd $name exited $rc"; }
 		fi
 		! grep -q "Sanitizer\|runtime error:" "$T/$name.log" ||
 			{ cat "$T/$name.log"; fail "sanitizer report from memifd $name"; }

@@ -47,7 +47,7 @@ lb_on_connect (memif_conn_handle_t conn, void *ctx)
 {
   struct side *sd = ctx;
   memif_details_t md;
-  char buf[2048];
+  static __thread char buf[65536]; /* 255 queues each way need ~8 KiB */
 
   sd->connects++;
   if (sd->refill_on_connect

@@ -84,6 +84,7 @@ test_queue_counts (void **state)
   run_geometry (1, 10, 2048, 64, 3000);
   run_geometry (2, 10, 2048, 1500, 1000);
   run_geometry (4, 8, 2048, 64, 1000);
+  run_geometry (255, 6, 256, 64, 10); /* the most the API can ask for */
 }
 
 static void
@@ -258,9 +259,11 @@ test_secret_right (void **state)
   lb_args (&sa, false, 0, 1, 8, 2048);
   strcpy ((char *) ma.secret, "s3cret");
   strcpy ((char *) sa.secret, "s3cret");
+  ma.mode = sa.mode = MEMIF_INTERFACE_MODE_PUNT_INJECT;
   assert_int_equal (connect_pair (&p, &ma, &sa, false), 0);
   assert_int_equal (memif_get_details (p.m.conn, &md, buf, sizeof buf), 0);
   assert_string_equal ((char *) md.secret, "s3cret");
+  assert_int_equal (md.mode, 2);
   exchange (&p, 0, 100, 64);
   lb_close (&p);
 }
