@@ -53,8 +53,9 @@ struct bridge {
 	char peer_name[64], peer_if_name[64], reason[128];
 	unsigned nrx, ntx, ring_size, buffer_size;
 	unsigned max_frame;
-	struct rxq *rxq;
+	struct rxq *rxq; /* n_rxq entries (the counts at link up) */
 	struct txq *txq;
+	unsigned n_rxq, n_txq;
 	struct bridge_counters ctr;
 	uint64_t bad_desc_base;
 };

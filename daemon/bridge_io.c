@@ -126,7 +126,7 @@ static void bridge_poller_update(struct bridge *b)
 {
 	bool want = false;
 
-	for (unsigned q = 0; b->link_up && q < b->nrx; q++)
+	for (unsigned q = 0; b->link_up && q < b->n_rxq; q++)
 		want |= b->rxq[q].polling;
 	if (want && !b->polling)
 		loop_poller_add(b->loop, &b->poller);
@@ -155,7 +155,7 @@ int bridge_io_interrupt(memif_conn_handle_t conn, void *ctx, uint16_t qid)
 	unsigned n;
 
 	(void)conn;
-	if (!b->link_up || qid >= b->nrx)
+	if (!b->link_up || qid >= b->n_rxq)
 		return 0;
 	n = rxq_drain(b, qid, IO_RX_BUDGET);
 	if (b->conf.memif.rx_mode == RXM_ADAPTIVE && n >= IO_BUSY_BURST &&
@@ -172,7 +172,7 @@ void bridge_io_poll(struct loop_poller *p)
 					     offsetof(struct bridge, poller));
 	bool changed = false;
 
-	for (uint16_t q = 0; b->link_up && q < b->nrx; q++) {
+	for (uint16_t q = 0; b->link_up && q < b->n_rxq; q++) {
 		struct rxq *rq = &b->rxq[q];
 
 		if (!rq->polling)
@@ -320,6 +320,8 @@ static int queues_alloc(struct bridge *b)
 	b->txq = calloc(b->ntx ? b->ntx : 1, sizeof(*b->txq));
 	if (!b->rxq || !b->txq)
 		return -ENOMEM;
+	b->n_rxq = b->nrx;
+	b->n_txq = b->ntx;
 	for (unsigned q = 0; q < b->nrx; q++) {
 		b->rxq[q].cap = (uint16_t)(cap > UINT16_MAX ? UINT16_MAX : cap);
 		b->rxq[q].bufs = calloc(cap, sizeof(memif_buffer_t));
@@ -364,9 +366,9 @@ void bridge_io_stop(struct bridge *b)
 		loop_poller_del(b->loop, &b->poller);
 		b->polling = false;
 	}
-	for (unsigned q = 0; b->rxq && q < b->nrx; q++)
+	for (unsigned q = 0; b->rxq && q < b->n_rxq; q++)
 		free(b->rxq[q].bufs);
-	for (unsigned q = 0; b->txq && q < b->ntx; q++) {
+	for (unsigned q = 0; b->txq && q < b->n_txq; q++) {
 		free(b->txq[q].pool);
 		free(b->txq[q].slot_cap);
 	}
@@ -374,4 +376,5 @@ void bridge_io_stop(struct bridge *b)
 	free(b->txq);
 	b->rxq = NULL;
 	b->txq = NULL;
+	b->n_rxq = b->n_txq = 0;
 }

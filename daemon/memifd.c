@@ -101,17 +101,18 @@ static int memifd_start(struct memifd *d)
 		log_err("timer: %s", strerror(-r));
 		return r;
 	}
+	r = bridges_start(d, msg, sizeof(msg));
+	if (r) {
+		log_err("%s", msg);
+		return r;
+	}
+	/* last: a client that finds the socket finds every bridge */
 	mif_mkdir_parent(d->cfg->control.socket);
 	r = mgmt_open(d, &d->cfg->control, &d->mgmt);
-	if (r) {
+	if (r)
 		log_err("control socket %s: %s", d->cfg->control.socket,
 			r == -EADDRINUSE ? "another memifd is listening there"
 					 : strerror(-r));
-		return r;
-	}
-	r = bridges_start(d, msg, sizeof(msg));
-	if (r)
-		log_err("%s", msg);
 	return r;
 }
 
