@@ -26,6 +26,7 @@ cli_need() {
 cli_stop() {
     if [ -n "${MEMIFD_PID:-}" ]; then
         kill "$MEMIFD_PID" 2>/dev/null
+        kill -CONT "$MEMIFD_PID" 2>/dev/null   # in case a test left it stopped
         wait "$MEMIFD_PID" 2>/dev/null
     fi
     MEMIFD_PID=
