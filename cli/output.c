@@ -227,6 +227,16 @@ static const char *detail_geom(const json_t *b, const char *key, char *buf, size
 	return jtext(b, path, buf, n);
 }
 
+/* ", netns NS" when PATH names a namespace; ends the line. */
+static void detail_netns(FILE *fp, const json_t *b, const char *path)
+{
+	const json_t *ns = jget(b, path);
+
+	if (json_string_length(ns))
+		fprintf(fp, ", netns %s", json_string_value(ns));
+	fputc('\n', fp);
+}
+
 static void detail_bridge(const struct out *o, const json_t *b)
 {
 	char a[64], c[64], d[256], e[64], f[64], g[64];
@@ -236,16 +246,20 @@ static void detail_bridge(const struct out *o, const json_t *b)
 		JT(b, "memif.role", c), JT(b, "memif.socket", d), JT(b, "memif.id", e),
 		JT(b, "origin", f));
 	detail_link(o, b);
-	fprintf(fp, "  %-17smode %s, rx-mode %s, secret %s\n", "memif:",
+	fprintf(fp, "  %-17smode %s, rx-mode %s, secret %s", "memif:",
 		JT(b, "memif.mode", a), JT(b, "memif.rx_mode", c),
 		json_is_string(jget(b, "memif.secret")) ? JT(b, "memif.secret", d) : "none");
+	detail_netns(fp, b, "memif.netns");
 	fprintf(fp, "  %-17srx %s, tx %s\n", "queues:",
 		detail_geom(b, "rx_queues", a, sizeof(a)), detail_geom(b, "tx_queues", c, sizeof(c)));
 	fprintf(fp, "  %-17sring size %s, buffer size %s\n", "rings:",
 		detail_geom(b, "ring_size", a, sizeof(a)), detail_geom(b, "buffer_size", c, sizeof(c)));
-	fprintf(fp, "  %-17s%s %s, mtu %s, mac %s, up %s, state %s\n", "host:",
+	fprintf(fp, "  %-17s%s %s, mtu %s, mac %s, up %s, state %s", "host:",
 		JT(b, "host.type", a), JT(b, "host.name", c), JT(b, "host.mtu", d),
 		JT(b, "host.mac", e), JT(b, "host.up", f), JT(b, "state.host_state", g));
+	if (json_is_true(jget(b, "host.persist")))
+		fputs(", persist", fp);
+	detail_netns(fp, b, "host.netns");
 	fprintf(fp, "  counters:\n");
 	print_counters(fp, jget(b, "counters"), "    ");
 }

@@ -97,6 +97,23 @@ static void test_show_one_is_detailed(void **state)
 	       "    to memif       10    980       1          3          0         0          0         0\n");
 }
 
+static void test_show_one_names_netns_and_persist(void **state)
+{
+	json_t *b = sample_bridge("ns0", "down");
+	char *got;
+
+	(void)state;
+	json_object_set_new(json_object_get(b, "memif"), "netns", json_string("red"));
+	json_object_set_new(json_object_get(b, "host"), "netns", json_string("blue"));
+	json_object_set_new(json_object_get(b, "host"), "persist", json_true());
+	json_object_set_new(json_object_get(b, "memif"), "secret", json_null());
+	got = render(false, "show", "{\"name\": \"ns0\"}", json_pack("{s:[o]}", "bridges", b));
+	if (!strstr(got, "  memif:           mode ethernet, rx-mode interrupt, secret none, netns red\n") ||
+	    !strstr(got, "state up, persist, netns blue\n"))
+		fail_msg("got:\n%s", got);
+	free(got);
+}
+
 static void test_stats_and_reset(void **state)
 {
 	json_t *res = json_pack("{s:[{s:s, s:o}]}", "bridges", "name", "vpp0",
@@ -176,6 +193,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_show_all_is_a_table),
 		cmocka_unit_test(test_show_one_is_detailed),
+		cmocka_unit_test(test_show_one_names_netns_and_persist),
 		cmocka_unit_test(test_stats_and_reset),
 		cmocka_unit_test(test_small_replies),
 		cmocka_unit_test(test_json_is_the_result_on_one_line_or_indented),
