@@ -23,8 +23,11 @@ def main():
     for r in reqs:
         if not r.lstrip().startswith("{"):
             r = json.dumps({"command": r})
-        f.write(r.encode() + b"\n")
-        f.flush()
+        try:
+            f.write(r.encode() + b"\n")
+            f.flush()
+        except OSError:
+            pass  # refused at connect time: the error line is still there
         line = f.readline()
         if not line:
             print("EOF", flush=True)

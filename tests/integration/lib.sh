@@ -127,7 +127,7 @@ start_testpmd() {
 		--total-num-mbufs=16384 "$@" </dev/null >"$T/$name.tp.log" 2>&1 &
 	TESTPMD_PID=$!
 	track "$TESTPMD_PID"
-	wait_for 10 grep -q "Press enter to exit\|Port 0: link state change\|Start automatic\|stats" "$T/$name.tp.log"
+	wait_for 10 grep -q "Port statistics\|No probed" "$T/$name.tp.log"
 	grep -q "No probed ethernet devices" "$T/$name.tp.log" && { cat "$T/$name.tp.log"; fail "testpmd found no memif port"; }
 	return 0
 }
