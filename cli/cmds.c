@@ -152,7 +152,7 @@ const struct cli_exit cli_exits[] = {
 	{ CLI_OK, "success" },
 	{ CLI_REFUSED, "memifd refused the command; its message is on standard error" },
 	{ CLI_USAGE, "usage error: an unknown, ambiguous or malformed command, keyword or option" },
-	{ CLI_UNREACHABLE, "memifd cannot be reached: no socket, permission denied, "
+	{ CLI_UNREACHABLE, "memifd cannot be reached or refuses the connection: no socket, permission denied, "
 			   "connection lost or no answer in time" },
 	{ 0, NULL },
 };
@@ -200,9 +200,22 @@ static int cli_reply(const struct cli *cli, const struct cmd *cmd, const json_t 
 		return CLI_UNREACHABLE;
 	}
 	util_err("%s", msg && *msg ? msg : code);
-	if (code && !strcmp(code, "EPERM"))
-		util_err("hint: %s", ctl_hint(-EPERM));
 	return CLI_REFUSED;
+}
+
+/* memifd refused the connection itself (not in the control group, too
+ * many clients): it cannot be used, as if it could not be reached. */
+static int cli_refused(const struct cli *cli, const json_t *reply)
+{
+	const json_t *err = json_object_get(reply, "error");
+	const char *code = json_string_value(json_object_get(err, "code"));
+	const char *msg = json_string_value(json_object_get(err, "message"));
+
+	util_err("memifd at %s refused the connection: %s%s%s", cli->socket,
+		 msg ? msg : code ? code : "no reason given",
+		 code && !strcmp(code, "EPERM") ? "; " : "",
+		 code && !strcmp(code, "EPERM") ? ctl_hint(-EPERM) : "");
+	return CLI_UNREACHABLE;
 }
 
 /* Connects, sends the request of CMD, prints the reply (unless QUIET) and
@@ -221,7 +234,10 @@ static int cli_request(const struct cli *cli, const struct cmd *cmd, json_t *arg
 		ctl_close(c);
 		return CLI_UNREACHABLE;
 	}
-	ret = cli_reply(cli, cmd, args, reply, quiet);
+	if (json_is_null(json_object_get(reply, "id")))
+		ret = cli_refused(cli, reply);
+	else
+		ret = cli_reply(cli, cmd, args, reply, quiet);
 	json_decref(reply);
 	if (ret)
 		ctl_close(c);

@@ -198,6 +198,17 @@ int ctl_call(struct ctl *c, const char *command, json_t *args, json_t **reply)
 		return -ENOMEM;
 	ret = ctl_send_line(c, line);
 	free(line);
+	if (ret == -ECONNRESET) {
+		/* Closed at once: read the refusal it may have sent first. */
+		json_t *msg;
+
+		if (!ctl_recv(c, 0, &msg) && json_is_null(json_object_get(msg, "id"))) {
+			*reply = msg;
+			return 0;
+		}
+		json_decref(msg);
+		return ret;
+	}
 	while (!ret) {
 		json_t *msg, *rid;
 
@@ -205,7 +216,10 @@ int ctl_call(struct ctl *c, const char *command, json_t *args, json_t **reply)
 		if (ret)
 			break;
 		rid = json_object_get(msg, "id");
-		if (json_is_integer(rid) && json_integer_value(rid) == id) {
+		/* An error with a null id is about the connection (EPERM, ENOSPC):
+		 * memifd closes it next, so it answers this request too. */
+		if ((json_is_integer(rid) && json_integer_value(rid) == id) ||
+		    (json_is_null(rid) && json_is_false(json_object_get(msg, "ok")))) {
 			*reply = msg;
 			break;
 		}

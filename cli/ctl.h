@@ -20,7 +20,8 @@ int ctl_open(struct ctl *c, const char *path, int timeout_ms);
 void ctl_close(struct ctl *c);	/* accepts a closed or never opened ctl */
 
 /* Sends COMMAND with ARGS (borrowed, may be NULL) and waits for the reply
- * with the same id; event lines that come first are dropped.  On success
+ * with the same id, or an error with a null id (the connection is refused);
+ * event lines that come first are dropped.  On success
  * *reply is the whole reply object (the caller owns it).  Returns 0 or
  * -errno: -ETIMEDOUT, -ECONNRESET (the daemon closed), -EPROTO (not JSON). */
 int ctl_call(struct ctl *c, const char *command, json_t *args, json_t **reply);

@@ -362,14 +362,21 @@ static void text_delete(const struct out *o, const json_t *args, const json_t *r
 static void text_reload(const struct out *o, const json_t *args, const json_t *res)
 {
 	static const char *const keys[] = { "added", "removed", "changed", "unchanged" };
+	size_t i;
+	json_t *v;
 
 	(void)args;
 	fprintf(o->fp, "configuration reloaded\n");
-	for (size_t i = 0; i < 4; i++) {
+	for (i = 0; i < 4; i++) {
 		char label[16];
 
 		snprintf(label, sizeof(label), "%s:", keys[i]);
 		print_names(o->fp, label, json_object_get(res, keys[i]));
+	}
+	json_array_foreach(json_object_get(res, "failed"), i, v) {
+		char n[64], e[256];
+
+		fprintf(o->fp, "failed:    %s: %s\n", JT(v, "name", n), JT(v, "error", e));
 	}
 }
 

@@ -48,6 +48,14 @@ if id nobody >/dev/null 2>&1 && command -v setpriv >/dev/null; then
     RC=$?; ERR=$OUT
     expect_rc 3; expect_err 'Permission denied; .*control group'
     note "permission denied: exit 3 with a hint about the group"
+    # The socket file open to all: memifd itself refuses (SO_PEERCRED).
+    chmod 666 "$T/ctl.sock"
+    LAST="ping as nobody, socket mode 0666"
+    OUT=$(setpriv --reuid=nobody --regid=nogroup --clear-groups "$MEMIFCTL" -s "$T/ctl.sock" ping 2>&1)
+    RC=$?; ERR=$OUT
+    expect_rc 3; expect_err "^memifctl: memifd at $T/ctl.sock refused the connection: .*control group"
+    chmod 660 "$T/ctl.sock"
+    note "memifd refuses a client outside its group: exit 3 with the hint"
 fi
 kill -STOP "$MEMIFD_PID"
 start=$SECONDS

@@ -139,9 +139,12 @@ static void test_small_replies(void **state)
 	       "memifctl  " MEMIFD_VERSION "\nmemifd    0.1.0\nlibmemif  3.1\nprotocol  2.0\n");
 	expect(render(false, "delete", "{\"name\": \"vpp1\"}", json_object()),
 	       "deleted bridge vpp1\n");
-	expect(render(false, "reload", NULL, json_pack("{s:[s], s:[], s:[s, s], s:[]}", "added", "b",
-						       "removed", "changed", "c", "d", "unchanged")),
-	       "configuration reloaded\nadded:     b\nremoved:   -\nchanged:   c, d\nunchanged: -\n");
+	expect(render(false, "reload", NULL, json_pack("{s:[s], s:[], s:[s, s], s:[], s:[{s:s, s:s}]}",
+						       "added", "b", "removed", "changed", "c", "d",
+						       "unchanged", "failed", "name", "e",
+						       "error", "TAP e: busy")),
+	       "configuration reloaded\nadded:     b\nremoved:   -\nchanged:   c, d\nunchanged: -\n"
+	       "failed:    e: TAP e: busy\n");
 	expect(render(false, "capture", "{\"action\": \"stop\", \"name\": \"vpp0\"}",
 		      json_pack("{s:{s:i}}", "capture", "packets", 5)),
 	       "capture stopped on vpp0\n  packets: 5\n");
