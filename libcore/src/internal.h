@@ -132,7 +132,8 @@ struct region
   uint64_t size;
   int fd;
   bool is_external;
-  bool owned_fd; /* close fd on teardown */
+  bool owned_fd;      /* close fd on teardown */
+  bool shrink_sealed; /* the peer can no longer shrink it under us */
 };
 
 /* A ring announced by ADD_RING, kept until CONNECT builds the queues. */

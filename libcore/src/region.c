@@ -74,6 +74,11 @@ region_map_peer (struct region *r, int fd, uint64_t size, const char **why)
 
   memset (r, 0, sizeof *r);
   r->fd = -1;
+  /* Seal against shrinking before measuring, so the size we check is the
+   * size we keep.  Peers create memfds that allow sealing (DPDK, libmemif)
+   * or seal them already; hugetlbfs files from VPP may not allow it. */
+  fcntl (fd, F_ADD_SEALS, F_SEAL_SHRINK);
+  r->shrink_sealed = (fcntl (fd, F_GET_SEALS) & F_SEAL_SHRINK) != 0;
   if (fstat (fd, &st) < 0)
     {
       *why = "region fd cannot be inspected";
