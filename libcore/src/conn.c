@@ -305,7 +305,8 @@ server_on_add_region (struct session *ses, const struct msg_add_region *ar,
       close (fd);
       return proto_error (ses, MEMIF_ERR_MAXREG, "region index out of order");
     }
-  if ((err = region_map_peer (&c->regions[c->nregions], fd, ar->size, &why)))
+  if ((err = region_map_peer (&c->regions[c->nregions], fd, ar->size,
+			      ses->sock->db->hk_fd, &why)))
     {
       close (fd);
       return proto_error (ses, err, why);
@@ -665,6 +666,15 @@ find_expired (struct db *db, uint64_t now, uint64_t *next)
   return NULL;
 }
 
+static bool
+region_shrunk (const struct conn *c)
+{
+  for (uint16_t i = 0; i < c->nregions; i++)
+    if (c->regions[i].guard && guard_tripped (c->regions[i].guard - 1))
+      return true;
+  return false;
+}
+
 void
 housekeeping_run (struct db *db)
 {
@@ -672,6 +682,17 @@ housekeeping_run (struct db *db)
   struct conn *c;
   uint64_t now = db_now_ms (), next;
 
+  for (;;)
+    {
+      for (c = db->conns; c; c = c->next)
+	if (c->ses && region_shrunk (c))
+	  break;
+      if (!c)
+	break;
+      c->stats.proto_errors++;
+      session_fail (c->ses, MEMIF_ERR_MFMSG, "peer shrank a shared region",
+		    true);
+    }
   for (;;)
     {
       for (c = db->conns; c; c = c->next)

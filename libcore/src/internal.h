@@ -134,6 +134,7 @@ struct region
   bool is_external;
   bool owned_fd;      /* close fd on teardown */
   bool shrink_sealed; /* the peer can no longer shrink it under us */
+  int guard;          /* SIGBUS guard slot + 1, 0 when not guarded */
 };
 
 /* A ring announced by ADD_RING, kept until CONNECT builds the queues. */
@@ -250,10 +251,15 @@ const char *msg_type_name (uint16_t type);
 /* region.c */
 int region_create (struct db *db, struct region *r, uint64_t size,
 		   const char *name);
-int region_map_peer (struct region *r, int fd, uint64_t size,
+int region_map_peer (struct region *r, int fd, uint64_t size, int kick_fd,
 		     const char **why);
 void region_release (struct conn *c, struct region *r);
 bool fd_is_eventfd (int fd);
+
+/* guard.c: SIGBUS protection of regions we could not seal */
+int guard_add (void *addr, uint64_t size, int kick_fd);
+bool guard_tripped (int slot);
+void guard_remove (int slot);
 
 /* conn.c: sessions and the handshake */
 void session_new_client (struct conn *c, int fd);

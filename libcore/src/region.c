@@ -67,7 +67,8 @@ is_shared_memory (int fd)
  * failure the caller still owns fd and *why says what was wrong.
  */
 int
-region_map_peer (struct region *r, int fd, uint64_t size, const char **why)
+region_map_peer (struct region *r, int fd, uint64_t size, int kick_fd,
+		 const char **why)
 {
   struct stat st;
   void *p;
@@ -105,6 +106,17 @@ region_map_peer (struct region *r, int fd, uint64_t size, const char **why)
       *why = "region cannot be mapped";
       return errno_to_memif (errno);
     }
+  if (!r->shrink_sealed)
+    {
+      int slot = guard_add (p, size, kick_fd);
+      if (slot < 0)
+	{
+	  munmap (p, size);
+	  *why = "too many unsealed regions";
+	  return MEMIF_ERR_NO_SHMFD;
+	}
+      r->guard = slot + 1;
+    }
   r->addr = p;
   r->size = size;
   r->fd = fd;
@@ -122,7 +134,11 @@ region_release (struct conn *c, struct region *r)
 			       c->private_ctx);
     }
   else if (r->addr)
-    munmap (r->addr, r->size);
+    {
+      if (r->guard)
+	guard_remove (r->guard - 1);
+      munmap (r->addr, r->size);
+    }
   if (r->owned_fd && r->fd >= 0)
     close (r->fd);
   memset (r, 0, sizeof *r);

@@ -14,10 +14,12 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 
 #include <cmocka.h>
 
 #include "loopback.h"
+#include "internal.h"
 #include "proto.h"
 
 static struct pair P;		    /* the good pair, id 2 */
@@ -487,12 +489,12 @@ struct raw_slave
 #define RS_REGION (RS_BUFS + 2 * RS_SIZE * 2048)
 
 static void
-raw_slave_connect (struct raw_slave *rs)
+raw_slave_connect_with (struct raw_slave *rs, int region_fd)
 {
   struct msg m;
 
   rs->fd = after_init ();
-  rs->region = memfd_of (RS_REGION, true);
+  rs->region = region_fd;
   rs->mem = mmap (NULL, RS_REGION, PROT_READ | PROT_WRITE, MAP_SHARED,
 		  rs->region, 0);
   rs->s2m = (struct memif_ring *) rs->mem;
@@ -522,6 +524,12 @@ raw_slave_connect (struct raw_slave *rs)
   send_msg (rs->fd, &m, -1);
   assert_int_equal (raw_recv (rs->fd, &m), 128);
   assert_int_equal (m.type, MSG_CONNECTED);
+}
+
+static void
+raw_slave_connect (struct raw_slave *rs)
+{
+  raw_slave_connect_with (rs, memfd_of (RS_REGION, true));
 }
 
 static void
@@ -595,6 +603,79 @@ test_bad_offered_buffer_breaks (void **state)
   assert_int_equal (n, 0);
   expect_disconnect (rs.fd, "peer offered a buffer outside its regions");
   raw_slave_close (&rs);
+}
+
+/* A region that cannot be sealed is shrunk after connect: the access that
+ * faults is absorbed, the session closed, the process lives on. */
+static void
+test_region_shrunk_under_us (void **state)
+{
+  struct raw_slave rs;
+  memif_buffer_t b[8];
+  uint16_t n;
+  int fd = memfd_create ("unsealable", MFD_CLOEXEC); /* no ALLOW_SEALING */
+
+  (void) state;
+  assert_int_equal (ftruncate (fd, RS_REGION), 0);
+  raw_slave_connect_with (&rs, fd);
+  rs.s2m->desc[0].length = 64;
+  __atomic_store_n (&rs.s2m->head, 1, __ATOMIC_RELEASE);
+  assert_int_equal (memif_rx_burst (target, 0, b, 8, &n), 0);
+  assert_int_equal (n, 1);
+  assert_int_equal (memif_refill_queue (target, 0, n, 0), 0);
+  assert_int_equal (ftruncate (fd, 0), 0); /* the rug is pulled */
+  memif_rx_burst (target, 0, b, 8, &n);    /* faults; must not kill us */
+  memif_buffer_alloc (target, 0, b, 1, &n, 64);
+  expect_disconnect (rs.fd, "peer shrank a shared region");
+  raw_slave_close (&rs);
+}
+
+/* A fault outside every guarded region goes where it would have gone
+ * without us: to the handler installed before, or the default (death).
+ * Runs first, in children forked before this process installs the guard. */
+static void
+on_foreign_bus (int sig)
+{
+  (void) sig;
+  _exit (42);
+}
+
+static int
+foreign_fault_child (bool own_handler)
+{
+  int status, fd;
+  pid_t pid = fork ();
+
+  if (pid == 0)
+    {
+      signal (SIGBUS, own_handler ? on_foreign_bus : SIG_DFL);
+      static uint8_t dummy[4096];
+      if (guard_add (dummy, sizeof dummy, -1) < 0) /* installs our handler */
+	_exit (2);
+      fd = memfd_create ("foreign", 0);
+      if (ftruncate (fd, 8192) < 0)
+	_exit (3);
+      volatile uint8_t *p = mmap (NULL, 8192, PROT_READ | PROT_WRITE,
+				  MAP_SHARED, fd, 0);
+      if (ftruncate (fd, 0) < 0)
+	_exit (4);
+      p[4096] = 1;
+      _exit (0);
+    }
+  waitpid (pid, &status, 0);
+  return status;
+}
+
+static void
+test_foreign_sigbus_not_absorbed (void **state)
+{
+  (void) state;
+  int st = foreign_fault_child (false);
+  assert_true (WIFSIGNALED (st));
+  assert_int_equal (WTERMSIG (st), SIGBUS);
+  st = foreign_fault_child (true);
+  assert_true (WIFEXITED (st));
+  assert_int_equal (WEXITSTATUS (st), 42);
 }
 
 /* ---- floods and stalls --------------------------------------------------- */
@@ -725,12 +806,14 @@ int
 main (void)
 {
   const struct CMUnitTest tests[] = {
+    cmocka_unit_test (test_foreign_sigbus_not_absorbed), /* must be first */
     cmocka_unit_test (test_short_long_unknown),
     cmocka_unit_test (test_out_of_order_and_duplicates),
     cmocka_unit_test (test_fds_missing_extra_wrong_kind),
     cmocka_unit_test (test_regions_and_rings_out_of_bounds),
     cmocka_unit_test (test_bad_descriptors_dropped),
     cmocka_unit_test (test_bad_offered_buffer_breaks),
+    cmocka_unit_test (test_region_shrunk_under_us),
     cmocka_unit_test (test_connection_flood),
     cmocka_unit_test (test_stalled_handshake_times_out),
     cmocka_unit_test (test_hostile_master),
