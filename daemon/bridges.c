@@ -54,6 +54,8 @@ static void bridges_emit(const char *name, const char *action)
 static int bridges_conflict(struct memifd *d, const struct bridge_conf *bc,
 			    char *msg, size_t len)
 {
+	char what[CONF_FILE_MAX + 16];
+
 	for (size_t i = 0; i < d->n_bridges; i++) {
 		const struct bridge_conf *o = bridge_get_conf(d->bridges[i]);
 
@@ -65,10 +67,9 @@ static int bridges_conflict(struct memifd *d, const struct bridge_conf *bc,
 				 "bridge %s", bc->memif.socket, bc->memif.id, o->name);
 			return -EBUSY;
 		}
-		if (!strcmp(o->host.name, bc->host.name) &&
-		    !strcmp(o->host.netns, bc->host.netns)) {
-			snprintf(msg, len, "host device %s is used by bridge %s",
-				 bc->host.name, o->name);
+		if (config_host_conflict(&o->host, &bc->host, what, sizeof(what))) {
+			snprintf(msg, len, "host %s is used by bridge %s", what,
+				 o->name);
 			return -EBUSY;
 		}
 	}

@@ -22,6 +22,8 @@
 #define CONF_NETNS_MAX 64
 #define CONF_PATH_MAX 108 /* sun_path */
 #define CONF_SECRET_MAX 24
+#define CONF_FILE_MAX 256   /* pcap file paths, with NUL */
+#define CONF_FILTER_MAX 512 /* BPF filter expressions, with NUL */
 
 enum rx_mode { RXM_INTERRUPT, RXM_POLLING, RXM_ADAPTIVE };
 enum memif_mode { MM_ETHERNET, MM_IP };
@@ -38,14 +40,29 @@ struct memif_conf {
 	enum rx_mode rx_mode;
 };
 
+enum host_type { HT_TAP, HT_PCAP_LIVE, HT_PCAP_FILE };
+/* How a pcap-file replay is paced (pace.h). */
+enum replay_timing { RT_FAST, RT_RECORDED, RT_PPS, RT_MBPS };
+
 struct host_conf {
-	char type[16]; /* "tap" */
-	char name[CONF_IFNAME_MAX];
+	char type[16]; /* "tap", "pcap-live", "pcap-file" */
+	enum host_type htype;
+	char name[CONF_IFNAME_MAX]; /* tap and pcap-live; "" for pcap-file */
 	char netns[CONF_NETNS_MAX];
 	unsigned mtu;
 	bool has_mac;
 	uint8_t mac[6];
 	bool up, persist;
+	/* pcap-live */
+	bool promisc;
+	char filter[CONF_FILTER_MAX]; /* "" = every frame */
+	/* pcap-file: read is replayed into memif, write records from it */
+	char read[CONF_FILE_MAX], write[CONF_FILE_MAX]; /* "" = none */
+	enum replay_timing timing;
+	uint64_t rate;	    /* frames/s (RT_PPS) or Mbit/s (RT_MBPS) */
+	unsigned loop;	    /* passes over the file, 0 = forever */
+	uint64_t max_packets, max_bytes; /* per written file, 0 = no limit */
+	unsigned rotate;    /* files kept as FILE.1 .. FILE.N at a limit */
 };
 
 struct bridge_conf {
@@ -89,6 +106,14 @@ void config_free(struct config *cfg);
 int config_parse_bridge(json_t *obj, struct bridge_conf *bc,
 			struct config_errors *errs);
 
+/* True when two host sides would use the same device or written file;
+ * what names it ("device NAME", "file PATH"). */
+bool config_host_conflict(const struct host_conf *a, const struct host_conf *b,
+			  char *what, size_t len);
+/* Compiles a pcap-filter(7) expression for the link type of the memif
+ * mode; 0, or -1 with libpcap's message in err. */
+int config_filter_check(const char *expr, bool l3, char *err, size_t errlen);
+
 bool config_bridge_equal(const struct bridge_conf *a,
 			 const struct bridge_conf *b);
 const struct bridge_conf *config_find_bridge(const struct config *cfg,
@@ -102,5 +127,6 @@ void config_errors_fini(struct config_errors *errs);
 
 const char *config_rx_mode_name(enum rx_mode m);
 const char *config_mode_name(enum memif_mode m);
+const char *config_timing_name(enum replay_timing t);
 
 #endif
