@@ -17,7 +17,7 @@ libdir     ?= $(PREFIX)/lib
 includedir ?= $(PREFIX)/include
 mandir     ?= $(PREFIX)/share/man
 sysconfdir ?= /etc
-unitdir    ?= /lib/systemd/system
+unitdir    ?= $(PREFIX)/lib/systemd/system
 bashcompdir ?= $(PREFIX)/share/bash-completion/completions
 DESTDIR    ?=
 
@@ -128,8 +128,7 @@ $(LIB_SO): $(LIB_OBJS)
 
 $(BUILD)/libmemif.pc: libcore/libmemif.pc.in Makefile
 	@mkdir -p $(@D)
-	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(libdir)|' \
-	        -e 's|@INCLUDEDIR@|$(includedir)|' -e 's|@VERSION@|$(LIBMEMIF_PC_VERSION)|' $< > $@
+	$(Q)$(pcgen) > $@
 LIBMEMIF_PC_VERSION := 3.1
 
 $(MEMIFD): $(D_OBJS) $(LIB_A)
@@ -163,15 +162,18 @@ $(BUILD)/tests/tools/%: tests/tools/%.c $(LIB_A)
 tools: $(TOOLS)
 
 # ---- the two commands of the README ----------------------------------------
+# Quiet on success: the build's progress lines are dropped (errors still show
+# on stderr; V=1 shows everything), so a second run prints only memifd's log.
+QUIET = $(if $(Q),>/dev/null)
+
 run: deps
-	$(Q)$(MAKE) -s all
-	$(Q)mkdir -p /run/memifd
-	exec $(MEMIFD) -f -c conf/memifd.conf
+	$(Q)$(MAKE) -s all $(QUIET)
+	$(Q)exec $(MEMIFD) -f -c conf/memifd.conf
 
 # Unit tests, integration tests, then the unit tests again under ASan+UBSan.
 test: deps
-	$(Q)$(MAKE) -s all tools $(UT_LIB) $(UT_D) $(UT_C)
-	$(Q)$(MAKE) -s SAN=1 all tools $(UT_LIB:build/%=build-san/%) $(UT_D:build/%=build-san/%) $(UT_C:build/%=build-san/%)
+	$(Q)$(MAKE) -s all tools $(UT_LIB) $(UT_D) $(UT_C) $(QUIET)
+	$(Q)$(MAKE) -s SAN=1 all tools $(UT_LIB:build/%=build-san/%) $(UT_D:build/%=build-san/%) $(UT_C:build/%=build-san/%) $(QUIET)
 	$(Q)tests/run.sh
 
 bench: deps
@@ -182,27 +184,56 @@ fuzz: deps
 	$(Q)tests/fuzz/run.sh
 
 # ---- install ----------------------------------------------------------------
+# Honours PREFIX, DESTDIR, sysconfdir and the directories at the top.  The
+# pc file and the unit are written with the final paths (libdir and
+# includedir relative to ${prefix} when under it, so that
+# PKG_CONFIG_SYSROOT_DIR or --define-variable=prefix= relocate a staged
+# tree).  An existing configuration is never overwritten; uninstall removes
+# it only while it is still the unchanged default.
+pcrel = $(patsubst $(PREFIX)/%,$${prefix}/%,$(1))
+pcgen = sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(call pcrel,$(libdir))|' \
+            -e 's|@INCLUDEDIR@|$(call pcrel,$(includedir))|' \
+            -e 's|@VERSION@|$(LIBMEMIF_PC_VERSION)|' libcore/libmemif.pc.in
+unitgen = sed -e 's|/usr/local/sbin/memifd|$(sbindir)/memifd|g' \
+              -e 's|/etc/memifd/memifd.conf|$(sysconfdir)/memifd/memifd.conf|g' \
+              systemd/memifd.service
+# $(call inst,MODE,SOURCE,DEST)
+inst = $(Q)$(if $(Q),echo "  INSTALL $(DESTDIR)$(3)";) install -D -m $(1) $(2) $(DESTDIR)$(3)
+CONF_FILE := $(sysconfdir)/memifd/memifd.conf
+INSTALLED = $(sbindir)/memifd $(bindir)/memifctl \
+            $(libdir)/libmemif.so.$(SOVERSION) $(libdir)/libmemif.so $(libdir)/libmemif.a \
+            $(includedir)/libmemif.h $(libdir)/pkgconfig/libmemif.pc \
+            $(mandir)/man8/memifd.8 $(mandir)/man8/memifctl.8 $(mandir)/man5/memifd.conf.5 \
+            $(unitdir)/memifd.service $(bashcompdir)/memifctl
+
 install: all
-	install -d $(DESTDIR)$(sbindir) $(DESTDIR)$(bindir) $(DESTDIR)$(libdir)/pkgconfig \
-	           $(DESTDIR)$(includedir) $(DESTDIR)$(sysconfdir)/memifd
-	install -m 0755 $(MEMIFD) $(DESTDIR)$(sbindir)/memifd
-	install -m 0755 $(MEMIFCTL) $(DESTDIR)$(bindir)/memifctl
-	install -D -m 0644 cli/memifctl.8 $(DESTDIR)$(mandir)/man8/memifctl.8
-	install -D -m 0644 cli/memifctl.bash-completion $(DESTDIR)$(bashcompdir)/memifctl
-	install -m 0755 $(LIB_SO) $(DESTDIR)$(libdir)/libmemif.so.$(SOVERSION)
-	ln -sf libmemif.so.$(SOVERSION) $(DESTDIR)$(libdir)/libmemif.so
-	install -m 0644 $(LIB_A) $(DESTDIR)$(libdir)/libmemif.a
-	install -m 0644 libcore/include/libmemif.h $(DESTDIR)$(includedir)/libmemif.h
-	install -m 0644 $(BUILD)/libmemif.pc $(DESTDIR)$(libdir)/pkgconfig/libmemif.pc
-	[ -e $(DESTDIR)$(sysconfdir)/memifd/memifd.conf ] || \
-	    install -m 0644 conf/memifd.conf $(DESTDIR)$(sysconfdir)/memifd/memifd.conf
+	$(call inst,0755,$(MEMIFD),$(sbindir)/memifd)
+	$(call inst,0755,$(MEMIFCTL),$(bindir)/memifctl)
+	$(call inst,0755,$(LIB_SO),$(libdir)/libmemif.so.$(SOVERSION))
+	$(Q)ln -sfn libmemif.so.$(SOVERSION) $(DESTDIR)$(libdir)/libmemif.so
+	$(call inst,0644,$(LIB_A),$(libdir)/libmemif.a)
+	$(call inst,0644,libcore/include/libmemif.h,$(includedir)/libmemif.h)
+	$(Q)$(pcgen) > $(BUILD)/libmemif.pc.install
+	$(call inst,0644,$(BUILD)/libmemif.pc.install,$(libdir)/pkgconfig/libmemif.pc)
+	$(call inst,0644,daemon/memifd.8,$(mandir)/man8/memifd.8)
+	$(call inst,0644,cli/memifctl.8,$(mandir)/man8/memifctl.8)
+	$(call inst,0644,conf/memifd.conf.5,$(mandir)/man5/memifd.conf.5)
+	$(Q)$(unitgen) > $(BUILD)/memifd.service.install
+	$(call inst,0644,$(BUILD)/memifd.service.install,$(unitdir)/memifd.service)
+	$(call inst,0644,cli/memifctl.bash-completion,$(bashcompdir)/memifctl)
+	$(Q)if [ -e $(DESTDIR)$(CONF_FILE) ]; then \
+	    echo "  KEEP    $(DESTDIR)$(CONF_FILE) (exists)"; else \
+	    $(if $(Q),echo "  INSTALL $(DESTDIR)$(CONF_FILE)";) \
+	    install -D -m 0644 conf/memifd.conf $(DESTDIR)$(CONF_FILE); fi
+	$(Q)[ -n "$(DESTDIR)" ] || [ "$$(id -u)" != 0 ] || ldconfig
 
 uninstall:
-	rm -f $(DESTDIR)$(sbindir)/memifd $(DESTDIR)$(bindir)/memifctl \
-	      $(DESTDIR)$(libdir)/libmemif.so.$(SOVERSION) $(DESTDIR)$(libdir)/libmemif.so \
-	      $(DESTDIR)$(libdir)/libmemif.a $(DESTDIR)$(includedir)/libmemif.h \
-	      $(DESTDIR)$(libdir)/pkgconfig/libmemif.pc \
-	      $(DESTDIR)$(mandir)/man8/memifctl.8 $(DESTDIR)$(bashcompdir)/memifctl
+	$(Q)rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	$(Q)if cmp -s conf/memifd.conf $(DESTDIR)$(CONF_FILE); then \
+	    rm -f $(DESTDIR)$(CONF_FILE); \
+	    rmdir $(DESTDIR)$(sysconfdir)/memifd 2>/dev/null || true; \
+	elif [ -e $(DESTDIR)$(CONF_FILE) ]; then \
+	    echo "  KEEP    $(DESTDIR)$(CONF_FILE) (changed)"; fi
 
 clean:
 	rm -rf build build-san
