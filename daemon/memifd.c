@@ -20,13 +20,17 @@ static struct loop_fd memifd_sigfd = { .fd = -1 };
 
 void memifd_update_status(void)
 {
-	char buf[128];
+	static char last[128];
+	char buf[sizeof(last)];
 	struct memifd *d = memifd_self;
 
 	if (!d)
 		return;
 	snprintf(buf, sizeof(buf), "STATUS=%zu bridges, %u links up",
 		 d->n_bridges, bridges_links_up(d));
+	if (!strcmp(buf, last))
+		return; /* only changes, as the service manager shows the last */
+	memcpy(last, buf, sizeof(last));
 	notify_send(buf);
 }
 
