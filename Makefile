@@ -25,7 +25,13 @@ SOVERSION  := 3
 VERSION    := 0.1.0
 
 CC       ?= cc
-ifeq ($(SAN),1)
+ifeq ($(FUZZ),1)
+# libFuzzer build (clang): every object instrumented, fuzzers in build-fuzz/
+BUILD    := build-fuzz
+CC       := clang
+SANFLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
+NOWERROR := 1 # gcc's -Werror builds guard the warnings; clang's may differ
+else ifeq ($(SAN),1)
 BUILD    ?= build-san
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 else
@@ -34,7 +40,7 @@ SANFLAGS :=
 endif
 
 WARN     := -Wall -Wextra -Wshadow -Wformat=2 -Wmissing-prototypes \
-            -Wstrict-prototypes -Wvla -Werror
+            -Wstrict-prototypes -Wvla $(if $(NOWERROR),,-Werror)
 OPT      ?= -O2 -g
 CFLAGS   ?=
 CPPFLAGS += -D_GNU_SOURCE -DMEMIFD_VERSION='"$(VERSION)"'
@@ -91,9 +97,14 @@ TOOLS    := $(TOOL_SRCS:%.c=$(BUILD)/%)
 UT_CFLAGS := $(call pkgcflags,cmocka)
 UT_LIBS  := $(call pkglibs,cmocka)
 
+# tests/fuzz/fuzz_lib_*.c, fuzz_daemon_*.c: libFuzzer targets (make FUZZ=1
+# fuzzers), linked with libcore, and the daemon's objects for the latter.
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZERS  := $(FUZZ_SRCS:%.c=$(BUILD)/%)
+
 PROGRAMS := $(LIB_A) $(LIB_SO) $(if $(D_SRCS),$(MEMIFD)) $(if $(C_SRCS),$(MEMIFCTL))
 
-.PHONY: all deps run test unit-test integration-test check-san bench fuzz \
+.PHONY: all deps run test unit-test integration-test check-san bench fuzz fuzzers \
         install uninstall clean tools
 all: $(PROGRAMS) $(BUILD)/libmemif.pc
 
@@ -160,6 +171,18 @@ $(BUILD)/tests/tools/%: tests/tools/%.c $(LIB_A)
 	$(Q)$(CC) $(CPPFLAGS) $(ALLCFLAGS) -Wno-missing-prototypes $(LIB_INC) -Ilibcore/src -o $@ $< $(LDFLAGS) $(LIB_A) -lpthread
 
 tools: $(TOOLS)
+
+$(BUILD)/tests/fuzz/fuzz_lib_%: tests/fuzz/fuzz_lib_%.c $(LIB_A)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CPPFLAGS) $(ALLCFLAGS) $(LIB_INC) -Ilibcore/src -fsanitize=fuzzer -o $@ $< $(LDFLAGS) $(LIB_A) -lpthread
+
+$(BUILD)/tests/fuzz/fuzz_daemon_%: tests/fuzz/fuzz_daemon_%.c $(D_LIBOBJS) $(LIB_A)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CPPFLAGS) $(ALLCFLAGS) $(D_CFLAGS) -Idaemon -fsanitize=fuzzer -o $@ $< $(LDFLAGS) $(D_LIBOBJS) $(LIB_A) $(D_LIBS) -lpthread
+
+fuzzers: $(FUZZERS)
 
 # ---- the two commands of the README ----------------------------------------
 # Quiet on success: the build's progress lines are dropped (errors still show
@@ -236,6 +259,6 @@ uninstall:
 	    echo "  KEEP    $(DESTDIR)$(CONF_FILE) (changed)"; fi
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz
 
--include $(shell find build build-san -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

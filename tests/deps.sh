@@ -19,6 +19,7 @@ bin dpdk-testpmd dpdk-dev
     ls /usr/lib/*/dpdk/pmds-*/librte_net_memif.so >/dev/null 2>&1 || need="$need librte-net-memif23"
 ls /usr/lib/*/dpdk/pmds-*/librte_net_tap.so >/dev/null 2>&1 || need="$need librte-net-tap23"
 bin clang clang
+ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1 || need="$need libclang-rt-14-dev"
 bin tmux tmux
 [ -z "$need" ] && exit 0
 if [ "$(id -u)" != 0 ]; then

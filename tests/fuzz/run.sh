@@ -1,0 +1,43 @@
+#!/bin/bash
+# Builds the libFuzzer targets (clang, ASan+UBSan) and runs each for
+# FUZZ_SECONDS (default 60): first every saved regression input of
+# tests/fuzz/regressions/TARGET/, then the seed corpus tests/fuzz/corpus/TARGET/
+# grown in build-fuzz/corpus/TARGET/.  A crash leaves its input in
+# build-fuzz/artifacts/TARGET/ and fails the run; copy it to regressions/.
+# Prints one line per target with its executions, and a summary line.
+cd "$(dirname "$0")/../.." || exit 2
+secs=${FUZZ_SECONDS:-60}
+mkdir -p build-fuzz
+make -s -k FUZZ=1 fuzzers >build-fuzz/build.log 2>&1
+pass=0 fail=0
+for src in tests/fuzz/fuzz_*.c; do
+    t=$(basename "$src" .c) bin=build-fuzz/tests/fuzz/$(basename "$src" .c)
+    if [ ! -x "$bin" ] || [ "$bin" -ot "$src" ]; then
+        fail=$((fail + 1))
+        printf '  FAIL  fuzz/%-22s does not build:\n' "$t"
+        grep -m8 "error" build-fuzz/build.log | sed 's/^/        | /'
+        continue
+    fi
+    corpus=build-fuzz/corpus/$t art=build-fuzz/artifacts/$t/ log=build-fuzz/$t.log
+    mkdir -p "$corpus" "$art"
+    cp -n tests/fuzz/corpus/"$t"/* "$corpus"/ 2>/dev/null
+    ok=1
+    if ls tests/fuzz/regressions/"$t"/* >/dev/null 2>&1; then
+        "$bin" tests/fuzz/regressions/"$t"/* >"$log" 2>&1 || ok=0
+    fi
+    if [ $ok = 1 ]; then
+        ASAN_OPTIONS=detect_leaks=1 timeout -k 5 $((secs + 60)) "$bin" -max_total_time="$secs" \
+            -rss_limit_mb=4096 -artifact_prefix="$art" "$corpus" >"$log" 2>&1 || ok=0
+    fi
+    runs=$(sed -n 's/^Done \([0-9]*\) runs.*/\1/p' "$log" | tail -1)
+    if [ $ok = 1 ]; then
+        pass=$((pass + 1))
+        printf '  PASS  fuzz/%-22s %10s executions in %ss\n' "$t" "${runs:-?}" "$secs"
+    else
+        fail=$((fail + 1))
+        printf '  FAIL  fuzz/%-22s (see %s, inputs in %s)\n' "$t" "$log" "$art"
+        grep -m5 -A12 "ERROR:\|==ERROR\|runtime error" "$log" | sed 's/^/        | /'
+    fi
+done
+echo "fuzz: $pass passed, $fail failed"
+[ $fail = 0 ]
