@@ -227,6 +227,39 @@ static void bridge_release(void *arg)
 	free(b);
 }
 
+int bridge_capture_start(struct bridge *b, const char *file, const char *filter,
+			 int dir, unsigned long long count, char *err,
+			 size_t errlen)
+{
+	struct capture *c;
+	int r;
+
+	if (b->cap && capture_active(b->cap)) {
+		snprintf(err, errlen, "a capture of %s is running (stop it "
+			 "first)", b->conf.name);
+		return -EBUSY;
+	}
+	r = capture_new(file, filter, (enum capture_dir)dir, count,
+			b->conf.memif.mode == MM_IP, &c, err, errlen);
+	if (r)
+		return r;
+	capture_free(b->cap);
+	b->cap = c;
+	log_info("%s: capture into %s started", b->conf.name, file);
+	return 0;
+}
+
+int bridge_capture_stop(struct bridge *b, json_t **final)
+{
+	if (!b->cap)
+		return -ENOENT;
+	*final = capture_to_json(b->cap);
+	capture_free(b->cap);
+	b->cap = NULL;
+	log_info("%s: capture stopped", b->conf.name);
+	return 0;
+}
+
 void bridge_free(struct bridge *b)
 {
 	int r;
@@ -241,6 +274,8 @@ void bridge_free(struct bridge *b)
 				 memif_strerror(r));
 	}
 	bridge_io_stop(b);
+	capture_free(b->cap);
+	b->cap = NULL;
 	if (b->sock)
 		mif_socket_put(b->sock);
 	if (b->port) {

@@ -37,6 +37,18 @@ json_t *bridge_to_json(struct bridge *b);
 json_t *bridge_counters_to_json(struct bridge *b);
 void bridge_counters_reset(struct bridge *b);
 
+/* Starts mirroring the bridge's frames into file (a new pcap file; see
+ * capture.h for the arguments).  -EBUSY while a capture records; 0 or
+ * -errno with err filled. */
+int bridge_capture_start(struct bridge *b, const char *file, const char *filter,
+			 int dir, unsigned long long count, char *err,
+			 size_t errlen);
+/* Ends the capture; *final gets its last state (caller owns).  -ENOENT
+ * when there is none. */
+int bridge_capture_stop(struct bridge *b, json_t **final);
+/* The capture's state (a new object), or a new null. */
+json_t *bridge_capture_to_json(struct bridge *b);
+
 /* ISO 8601 UTC of t into buf (at least 21 bytes). */
 void bridge_format_time(time_t t, char *buf, size_t len);
 

@@ -9,6 +9,7 @@
 #include <libmemif.h>
 
 #include "bridge.h"
+#include "capture.h"
 #include "loop.h"
 #include "port.h"
 
@@ -16,6 +17,7 @@ struct dir_counters {
 	uint64_t packets, bytes;
 	uint64_t ring_full, host_full, oversize, peer_down, bad_desc;
 	uint64_t errors;
+	uint64_t blocked; /* the host said EAGAIN: held for a retry, not lost */
 };
 
 struct bridge_counters {
@@ -58,6 +60,8 @@ struct bridge {
 	unsigned n_rxq, n_txq;
 	struct bridge_counters ctr;
 	uint64_t bad_desc_base;
+	bool host_blocked; /* waiting for the host port to become writable */
+	struct capture *cap; /* NULL: no capture */
 };
 
 /* bridge_io.c */

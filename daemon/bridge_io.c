@@ -39,7 +39,18 @@ static uint64_t now_ns(void)
 
 /* ---- memif -> host ---------------------------------------------------- */
 
-static void to_host_frame(struct bridge *b, memif_buffer_t *bufs, unsigned n)
+/* The host refused a frame with EAGAIN and the port wants it kept: the
+ * receive rings hold it until the port's fd is writable. */
+static void to_host_block(struct bridge *b)
+{
+	b->ctr.to_host.blocked++;
+	b->host_blocked = true;
+	if (loop_mod(b->loop, &b->host_lf, EPOLLIN | EPOLLOUT))
+		b->host_blocked = false; /* cannot wait: drop instead */
+}
+
+/* Delivers one frame; false when the host is blocked (frame kept). */
+static bool to_host_frame(struct bridge *b, memif_buffer_t *bufs, unsigned n)
 {
 	struct dir_counters *c = &b->ctr.to_host;
 	size_t len = 0;
@@ -47,7 +58,7 @@ static void to_host_frame(struct bridge *b, memif_buffer_t *bufs, unsigned n)
 
 	if (n > IOV_MAX) {
 		c->oversize++;
-		return;
+		return true;
 	}
 	for (unsigned i = 0; i < n; i++) {
 		io_iov[i].iov_base = bufs[i].data;
@@ -56,9 +67,16 @@ static void to_host_frame(struct bridge *b, memif_buffer_t *bufs, unsigned n)
 	}
 	if (len > b->max_frame || len == 0) {
 		c->oversize++;
-		return;
+		return true;
 	}
 	w = b->port->ops->writev(b->port, io_iov, (int)n);
+	if (w == -EAGAIN && b->port->ops->hold_output) {
+		to_host_block(b);
+		if (b->host_blocked)
+			return false;
+	}
+	if (b->cap)
+		capture_frame(b->cap, CAP_RX, io_iov, (int)n, len);
 	if (w >= 0) {
 		c->packets++;
 		c->bytes += len;
@@ -67,6 +85,7 @@ static void to_host_frame(struct bridge *b, memif_buffer_t *bufs, unsigned n)
 	} else {
 		c->errors++;
 	}
+	return true;
 }
 
 /* Delivers the complete frames of bufs[0..n); returns the slots used. */
@@ -82,7 +101,8 @@ static unsigned to_host_deliver(struct bridge *b, memif_buffer_t *bufs,
 			j++;
 		if (j == n)
 			break; /* the chain continues in the next burst */
-		to_host_frame(b, bufs + i, j - i + 1);
+		if (!to_host_frame(b, bufs + i, j - i + 1))
+			break;
 		i = j + 1;
 		done = i;
 	}
@@ -108,7 +128,7 @@ static unsigned rxq_drain(struct bridge *b, uint16_t qid, unsigned budget)
 			break;
 		n = q->carry + rx;
 		done = to_host_deliver(b, q->bufs, n);
-		if (done == 0 && n == q->cap) {
+		if (done == 0 && n == q->cap && !b->host_blocked) {
 			b->ctr.to_host.oversize++; /* a chain as long as the ring */
 			done = n;
 		}
@@ -118,7 +138,8 @@ static unsigned rxq_drain(struct bridge *b, uint16_t qid, unsigned budget)
 		if (q->carry && done)
 			memmove(q->bufs, q->bufs + done, q->carry * sizeof(*q->bufs));
 		total += rx;
-	} while (r == MEMIF_ERR_NOBUF && rx && total < budget);
+	} while (r == MEMIF_ERR_NOBUF && rx && total < budget &&
+		 !b->host_blocked);
 	return total;
 }
 
@@ -155,8 +176,8 @@ int bridge_io_interrupt(memif_conn_handle_t conn, void *ctx, uint16_t qid)
 	unsigned n;
 
 	(void)conn;
-	if (!b->link_up || qid >= b->n_rxq)
-		return 0;
+	if (!b->link_up || qid >= b->n_rxq || b->host_blocked)
+		return 0; /* a blocked host: the frames wait in the ring */
 	n = rxq_drain(b, qid, IO_RX_BUDGET);
 	if (b->conf.memif.rx_mode == RXM_ADAPTIVE && n >= IO_BUSY_BURST &&
 	    !b->rxq[qid].polling) {
@@ -175,7 +196,7 @@ void bridge_io_poll(struct loop_poller *p)
 	for (uint16_t q = 0; b->link_up && q < b->n_rxq; q++) {
 		struct rxq *rq = &b->rxq[q];
 
-		if (!rq->polling)
+		if (!rq->polling || b->host_blocked)
 			continue;
 		if (rxq_drain(b, q, IO_RX_BUDGET)) {
 			rq->last_busy_ns = now_ns();
@@ -235,6 +256,11 @@ static int txq_read_frame(struct bridge *b, struct txq *q, unsigned pos)
 	if (!txq_reserve(b, q, pos, &nslots)) {
 		struct iovec iov = { io_scratch, sizeof(io_scratch) };
 
+		if (b->port->ops->input_wait) {
+			b->port->ops->input_wait(b->port); /* keep it for later */
+			return 0;
+		}
+
 		if (b->port->ops->readv(b->port, &iov, 1) <= 0)
 			return 0;
 		c->ring_full++;
@@ -263,7 +289,10 @@ static int txq_read_frame(struct bridge *b, struct txq *q, unsigned pos)
 						     : q->slot_cap[pos + i];
 		left -= mb->len;
 		mb->flags = left ? MEMIF_BUFFER_FLAG_NEXT : 0;
+		io_iov[i].iov_len = mb->len;
 	}
+	if (b->cap)
+		capture_frame(b->cap, CAP_TX, io_iov, (int)i, (size_t)n);
 	return (int)i;
 }
 
@@ -278,6 +307,25 @@ static void host_drain_dropped(struct bridge *b)
 	}
 }
 
+/* The host port can take frames again: deliver what the rings hold. */
+static void bridge_io_unblock(struct bridge *b)
+{
+	b->host_blocked = false;
+	if (!b->port->dead)
+		loop_mod(b->loop, &b->host_lf, EPOLLIN);
+	for (uint16_t q = 0; b->link_up && q < b->n_rxq && !b->host_blocked; q++)
+		rxq_drain(b, q, IO_RX_BUDGET);
+}
+
+/* A port that failed for good is no longer watched (it would spin). */
+static void bridge_io_check_dead(struct bridge *b)
+{
+	if (b->port->dead && b->host_lf.cb) {
+		loop_del(b->loop, &b->host_lf);
+		b->host_blocked = false;
+	}
+}
+
 void bridge_io_host_input(struct loop_fd *lf, uint32_t events)
 {
 	struct bridge *b = (struct bridge *)((char *)lf -
@@ -287,9 +335,11 @@ void bridge_io_host_input(struct loop_fd *lf, uint32_t events)
 	uint16_t sent = 0;
 	int r;
 
-	(void)events;
+	if ((events & EPOLLOUT) && b->host_blocked)
+		bridge_io_unblock(b);
 	if (!b->link_up || !b->txq) {
 		host_drain_dropped(b);
+		bridge_io_check_dead(b);
 		return;
 	}
 	q = &b->txq[0];
@@ -300,6 +350,7 @@ void bridge_io_host_input(struct loop_fd *lf, uint32_t events)
 		if (r > 0)
 			pos += (unsigned)r;
 	}
+	bridge_io_check_dead(b);
 	if (!pos)
 		return;
 	r = memif_tx_burst(b->conn, 0, q->pool, (uint16_t)pos, &sent);
@@ -362,6 +413,11 @@ int bridge_io_start(struct bridge *b)
 
 void bridge_io_stop(struct bridge *b)
 {
+	if (b->host_blocked) {
+		b->host_blocked = false;
+		if (b->port && !b->port->dead)
+			loop_mod(b->loop, &b->host_lf, EPOLLIN);
+	}
 	if (b->polling) {
 		loop_poller_del(b->loop, &b->poller);
 		b->polling = false;

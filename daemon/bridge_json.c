@@ -6,7 +6,7 @@
 
 static json_t *dir_json(const struct dir_counters *c)
 {
-	return json_pack("{s:I, s:I, s:{s:I, s:I, s:I, s:I, s:I}, s:I}",
+	return json_pack("{s:I, s:I, s:{s:I, s:I, s:I, s:I, s:I}, s:I, s:I}",
 			 "packets", (json_int_t)c->packets,
 			 "bytes", (json_int_t)c->bytes,
 			 "drops",
@@ -15,7 +15,8 @@ static json_t *dir_json(const struct dir_counters *c)
 			 "oversize", (json_int_t)c->oversize,
 			 "peer_down", (json_int_t)c->peer_down,
 			 "bad_desc", (json_int_t)c->bad_desc,
-			 "errors", (json_int_t)c->errors);
+			 "errors", (json_int_t)c->errors,
+			 "blocked", (json_int_t)c->blocked);
 }
 
 static uint64_t bridge_bad_desc(struct bridge *b)
@@ -73,8 +74,8 @@ static json_t *memif_json(const struct memif_conf *mc)
 static json_t *host_json(struct bridge *b)
 {
 	const struct host_conf *hc = &b->conf.host;
-	json_t *h = json_pack("{s:s, s:s, s:o, s:i, s:n, s:b, s:b}",
-			      "type", hc->type, "name", hc->name,
+	json_t *h = json_pack("{s:s, s:o, s:o, s:i, s:n, s:b, s:b}",
+			      "type", hc->type, "name", str_or_null(hc->name),
 			      "netns", str_or_null(hc->netns), "mtu", (int)hc->mtu,
 			      "mac", "up", hc->up, "persist", hc->persist);
 
@@ -102,13 +103,19 @@ static json_t *state_json(struct bridge *b)
 			 "host_state", b->port ? b->port->ops->state(b->port) : "gone");
 }
 
+json_t *bridge_capture_to_json(struct bridge *b)
+{
+	return b->cap ? capture_to_json(b->cap) : json_null();
+}
+
 json_t *bridge_to_json(struct bridge *b)
 {
-	return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o}",
+	return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o}",
 			 "name", b->conf.name,
 			 "origin", b->from_config ? "config" : "runtime",
 			 "memif", memif_json(&b->conf.memif),
 			 "host", host_json(b),
 			 "state", state_json(b),
-			 "counters", bridge_counters_to_json(b));
+			 "counters", bridge_counters_to_json(b),
+			 "capture", bridge_capture_to_json(b));
 }

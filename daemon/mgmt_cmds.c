@@ -3,6 +3,7 @@
  * argument checking and the "help" listing.
  */
 #include "bridge.h"
+#include "capture.h"
 #include "log.h"
 #include "memifd.h"
 #include "mgmt.h"
@@ -27,6 +28,8 @@ struct cmd {
 static const char *const no_args[] = { NULL };
 static const char *const name_arg[] = { "name", NULL };
 static const char *const stats_args[] = { "name", "reset", NULL };
+static const char *const capture_args[] = { "action", "name", "file",
+	"filter", "direction", "count", NULL };
 
 /* An optional string argument; -EINVAL when present but not a string. */
 static int arg_string(json_t *args, const char *key, const char **out,
@@ -201,12 +204,93 @@ static int cmd_monitor(struct memifd *d, struct mgmt_client *c, json_t *args,
 	return 0;
 }
 
+/* capture start: the optional arguments, checked. */
+static int capture_opts(json_t *args, const char **filter, int *dir,
+			unsigned long long *count, char *msg, size_t len)
+{
+	json_t *n = json_object_get(args, "count");
+	const char *d;
+	int r;
+
+	r = arg_string(args, "filter", filter, msg, len);
+	if (!r)
+		r = arg_string(args, "direction", &d, msg, len);
+	if (r)
+		return r;
+	*dir = d ? capture_dir_parse(d) : CAP_BOTH;
+	if (*dir < 0) {
+		snprintf(msg, len, "direction: must be rx, tx or both");
+		return -EINVAL;
+	}
+	*count = 0;
+	if (n && !json_is_null(n) && (!json_is_integer(n) ||
+				      json_integer_value(n) < 0)) {
+		snprintf(msg, len, "count: must be an integer >= 0");
+		return -EINVAL;
+	}
+	if (n && json_is_integer(n))
+		*count = (unsigned long long)json_integer_value(n);
+	return 0;
+}
+
+static int capture_start(struct bridge *b, json_t *args, json_t **result,
+			 char *msg, size_t len)
+{
+	const char *file, *filter;
+	unsigned long long count;
+	int dir, r;
+
+	r = arg_string(args, "file", &file, msg, len);
+	if (!r)
+		r = capture_opts(args, &filter, &dir, &count, msg, len);
+	if (r)
+		return r;
+	if (!file || file[0] != '/') {
+		snprintf(msg, len, "file: %s", file ? "must be an absolute path"
+						    : "required");
+		return -EINVAL;
+	}
+	r = bridge_capture_start(b, file, filter, dir, count, msg, len);
+	if (!r)
+		*result = json_pack("{s:o}", "capture", bridge_capture_to_json(b));
+	return r;
+}
+
 static int cmd_capture(struct memifd *d, struct mgmt_client *c, json_t *args,
 		       json_t **result, char *msg, size_t len)
 {
-	(void)d, (void)c, (void)args, (void)result;
-	snprintf(msg, len, "capture is not available in this version");
-	return -ENOSYS;
+	const char *action, *name;
+	struct bridge *b;
+	json_t *final;
+	int r;
+
+	(void)c;
+	r = arg_string(args, "action", &action, msg, len);
+	if (!r)
+		r = arg_string(args, "name", &name, msg, len);
+	if (r)
+		return r;
+	if (!action || (strcmp(action, "start") && strcmp(action, "stop"))) {
+		snprintf(msg, len, "action: must be start or stop");
+		return -EINVAL;
+	}
+	if (!name) {
+		snprintf(msg, len, "name: required");
+		return -EINVAL;
+	}
+	b = bridges_find(d, name);
+	if (!b) {
+		snprintf(msg, len, "no bridge named %s", name);
+		return -ENOENT;
+	}
+	if (!strcmp(action, "start"))
+		return capture_start(b, args, result, msg, len);
+	if (bridge_capture_stop(b, &final)) {
+		snprintf(msg, len, "no capture on bridge %s", name);
+		return -ENOENT;
+	}
+	*result = json_pack("{s:o}", "capture", final);
+	return 0;
 }
 
 static int cmd_help(struct memifd *d, struct mgmt_client *c, json_t *args,
@@ -221,7 +305,8 @@ static const struct cmd cmds[] = {
 	{ "delete", cmd_delete, name_arg, "delete a bridge" },
 	{ "reload", cmd_reload, no_args, "re-read the configuration file, apply the difference" },
 	{ "monitor", cmd_monitor, no_args, "stream link and bridge events on this connection" },
-	{ "capture", cmd_capture, NULL, "packet capture (not available yet)" },
+	{ "capture", cmd_capture, capture_args,
+	  "start or stop mirroring a bridge's frames into a pcap file" },
 	{ "help", cmd_help, no_args, "the commands and what they do" },
 };
 

@@ -5,7 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const struct port_ops *const port_types[] = { &port_tap_ops };
+static const struct port_ops *const port_types[] = {
+	&port_tap_ops, &port_pcap_live_ops, &port_pcap_file_ops,
+};
 
 struct port *port_open(const struct host_conf *hc, bool l3, char *err,
 		       size_t errlen)
@@ -27,6 +29,8 @@ struct port *port_open(const struct host_conf *hc, bool l3, char *err,
 	}
 	p->ops = ops;
 	p->fd = -1;
+	p->mtu = hc->mtu;
+	p->max_frame = hc->mtu + (l3 ? 0 : 18);
 	if (ops->open(p, hc, l3, err, errlen)) {
 		free(p);
 		return NULL;

@@ -5,6 +5,13 @@
  * A port has a non-blocking fd the loop watches for input.  readv/writev
  * move one frame each and return the frame length or -errno (-EAGAIN when
  * nothing is ready / no room).
+ *
+ * Optional behaviours (NULL / false: the TAP's "count the drop, move on"):
+ * input_wait keeps a frame the memif ring has no room for and makes the fd
+ * readable again later (a file replay loses nothing); hold_output makes
+ * -EAGAIN from writev back-pressure: the bridge keeps the frame in the memif
+ * ring and retries when the fd is writable.  A port whose readv failed for
+ * good sets dead: the bridge stops watching its fd.
  */
 #ifndef MEMIFD_PORT_H
 #define MEMIFD_PORT_H
@@ -31,14 +38,18 @@ struct port_ops {
 	void (*set_carrier)(struct port *p, bool up);
 	/* Adds the device's actual settings to a "host" JSON object. */
 	void (*describe)(struct port *p, json_t *host);
-	/* "up", "down", or "gone". */
+	/* "up", "down", "gone" or "error". */
 	const char *(*state)(struct port *p);
+	void (*input_wait)(struct port *p);
+	bool hold_output;
 };
 
 struct port {
 	const struct port_ops *ops;
 	int fd;
 	unsigned mtu;
+	unsigned max_frame; /* mtu plus the Ethernet header and a VLAN tag */
+	bool dead;
 	void *priv; /* owned by the implementation */
 };
 
@@ -49,5 +60,7 @@ struct port *port_open(const struct host_conf *hc, bool l3, char *err,
 void port_close(struct port *p);
 
 extern const struct port_ops port_tap_ops;
+extern const struct port_ops port_pcap_live_ops;
+extern const struct port_ops port_pcap_file_ops;
 
 #endif

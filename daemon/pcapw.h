@@ -1,0 +1,35 @@
+/*
+ * pcapw.h - writes pcap files: nanosecond timestamps, one record per
+ * write(2), so an error (a full disk) is seen at once and the file is cut
+ * back to its last whole record: it always reads without warnings.
+ */
+#ifndef MEMIFD_PCAPW_H
+#define MEMIFD_PCAPW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
+#define PCAPW_LINKTYPE_ETHERNET 1
+#define PCAPW_LINKTYPE_RAW 101
+#define PCAPW_SNAPLEN 262144
+#define PCAPW_HDR_LEN 24 /* file header */
+#define PCAPW_REC_LEN 16 /* record header */
+
+struct pcapw {
+	int fd;
+	uint64_t size;	  /* bytes in the file */
+	uint64_t packets; /* records in the file */
+};
+
+/* Creates path (excl: fail if it exists; never follows a symlink) and
+ * writes the file header.  Returns 0 or -errno. */
+int pcapw_open(struct pcapw *w, const char *path, uint32_t linktype, bool excl);
+/* Appends one frame of len bytes in iov[0..iovcnt), stamped now.  Returns
+ * 0 or -errno (the file keeps only whole records). */
+int pcapw_write(struct pcapw *w, const struct iovec *iov, int iovcnt, size_t len);
+/* Accepts a closed writer. */
+void pcapw_close(struct pcapw *w);
+
+#endif

@@ -1,0 +1,410 @@
+/*
+ * port_pcap_file.c - pcap files as a host port: "read" is replayed into
+ * memif, "write" records what comes out of it.
+ *
+ * The port's fd is a timerfd.  While a replay runs it is readable whenever
+ * the next frame is due: as fast as possible it stays readable, paced it is
+ * armed for the due time of the next frame (pace.c), and when the memif
+ * ring is full (input_wait) it is armed 100 us ahead, so no frame is lost
+ * and the loop never spins.  The replay starts when the memif link comes
+ * up and pauses while it is down.  The file is checked completely when the
+ * port opens (not pcap, truncated, wrong link type: a clear error then).
+ */
+#include "log.h"
+#include "pace.h"
+#include "pcapw.h"
+#include "port.h"
+
+#include <errno.h>
+#include <pcap/pcap.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#define WAIT_NS 100000 /* ring full: try again after this */
+
+enum rstate { R_NONE, R_WAITING, R_RUNNING, R_FINISHED, R_ERROR };
+enum wstate { W_NONE, W_WRITING, W_LIMIT, W_ERROR };
+
+struct pfile {
+	struct host_conf hc;
+	bool l3, carrier;
+	/* replay */
+	pcap_t *rd;
+	enum rstate rstate;
+	struct pace pace;
+	struct pcap_pkthdr *hdr; /* the next frame, when have_next */
+	const u_char *data;
+	bool have_next;
+	uint64_t start_ns, paused_ns, due_ns;
+	uint64_t frames, sent, passes; /* frames per pass, sent, passes done */
+	/* record */
+	struct pcapw w;
+	enum wstate wstate;
+	uint64_t wpackets, wbytes;
+	unsigned files;
+	char rerr[PCAP_ERRBUF_SIZE + 320], werr[256];
+};
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Arms the timer at the absolute time ns (0: disarm; past: fires now). */
+static void pf_arm(struct port *p, uint64_t ns)
+{
+	struct itimerspec its = { 0 };
+
+	if (ns) {
+		its.it_value.tv_sec = (time_t)(ns / 1000000000u);
+		its.it_value.tv_nsec = (long)(ns % 1000000000u);
+	}
+	timerfd_settime(p->fd, TFD_TIMER_ABSTIME, &its, NULL);
+}
+
+static const char *pf_linktype_ok(int dlt, bool l3)
+{
+	if (l3)
+		return dlt == DLT_RAW || dlt == DLT_IPV4 || dlt == DLT_IPV6
+			       ? NULL : "RAW";
+	return dlt == DLT_EN10MB ? NULL : "EN10MB";
+}
+
+/* Opens the replay file; check: read it through, counting its frames. */
+static int pf_open_read(struct pfile *f, bool check, char *err, size_t errlen)
+{
+	char ebuf[PCAP_ERRBUF_SIZE];
+	struct pcap_pkthdr *h;
+	const u_char *d;
+	const char *want;
+	int r;
+
+	f->rd = pcap_open_offline_with_tstamp_precision(f->hc.read,
+			PCAP_TSTAMP_PRECISION_NANO, ebuf);
+	if (!f->rd) {
+		snprintf(err, errlen, "read %s: %s", f->hc.read, ebuf);
+		return -EIO;
+	}
+	want = pf_linktype_ok(pcap_datalink(f->rd), f->l3);
+	if (want) {
+		snprintf(err, errlen, "read %s: link type %s is not supported "
+			 "by memif mode %s (needs %s)", f->hc.read,
+			 pcap_datalink_val_to_name(pcap_datalink(f->rd)),
+			 f->l3 ? "ip" : "ethernet", want);
+		return -EIO;
+	}
+	if (!check)
+		return 0;
+	for (f->frames = 0; (r = pcap_next_ex(f->rd, &h, &d)) == 1;)
+		f->frames++;
+	if (r == PCAP_ERROR) {
+		snprintf(err, errlen, "read %s: %s (after %llu frames)",
+			 f->hc.read, pcap_geterr(f->rd),
+			 (unsigned long long)f->frames);
+		return -EIO;
+	}
+	pcap_close(f->rd);
+	f->rd = NULL;
+	return pf_open_read(f, false, err, errlen);
+}
+
+static void pf_finish(struct port *p, struct pfile *f, const char *error)
+{
+	f->rstate = error ? R_ERROR : R_FINISHED;
+	pf_arm(p, 0);
+	if (error) {
+		snprintf(f->rerr, sizeof(f->rerr), "%s", error);
+		log_err("replay of %s: %s", f->hc.read, error);
+	} else {
+		log_info("replay of %s finished: %llu frames sent", f->hc.read,
+			 (unsigned long long)f->sent);
+	}
+}
+
+/* Fetches the next frame, across passes; false when there is none. */
+static bool pf_next(struct port *p, struct pfile *f)
+{
+	char err[PCAP_ERRBUF_SIZE + 300];
+	uint64_t ts;
+	int r;
+
+	for (int tries = 0; tries < 2; tries++) {
+		r = pcap_next_ex(f->rd, &f->hdr, &f->data);
+		if (r == 1) {
+			ts = (uint64_t)f->hdr->ts.tv_sec * 1000000000u +
+			     (uint64_t)f->hdr->ts.tv_usec; /* nanoseconds */
+			f->due_ns = f->start_ns + pace_due(&f->pace, ts,
+							   f->hdr->caplen);
+			f->have_next = true;
+			return true;
+		}
+		if (r == PCAP_ERROR) {
+			pf_finish(p, f, pcap_geterr(f->rd));
+			return false;
+		}
+		f->passes++;
+		if ((f->hc.loop && f->passes >= f->hc.loop) || !f->frames)
+			break;
+		pcap_close(f->rd);
+		f->rd = NULL;
+		if (pf_open_read(f, false, err, sizeof(err))) {
+			pf_finish(p, f, err);
+			return false;
+		}
+		pace_new_pass(&f->pace);
+	}
+	pf_finish(p, f, NULL);
+	return false;
+}
+
+static ssize_t pf_readv(struct port *p, const struct iovec *iov, int iovcnt)
+{
+	struct pfile *f = p->priv;
+	size_t left, n;
+
+	if (!f->carrier || f->rstate != R_RUNNING)
+		return -EAGAIN;
+	if (!f->have_next && !pf_next(p, f))
+		return -EAGAIN;
+	if (f->due_ns > mono_ns()) {
+		pf_arm(p, f->due_ns);
+		return -EAGAIN;
+	}
+	left = f->hdr->caplen;
+	for (int i = 0; i < iovcnt && left; i++) {
+		n = left < iov[i].iov_len ? left : iov[i].iov_len;
+		memcpy(iov[i].iov_base, f->data + (f->hdr->caplen - left), n);
+		left -= n;
+	}
+	f->have_next = false;
+	f->sent++;
+	return (ssize_t)f->hdr->caplen;
+}
+
+static void pf_input_wait(struct port *p)
+{
+	pf_arm(p, mono_ns() + WAIT_NS);
+}
+
+static void pf_set_carrier(struct port *p, bool up)
+{
+	struct pfile *f = p->priv;
+	uint64_t now = mono_ns();
+
+	f->carrier = up;
+	if (f->rstate == R_WAITING && up) {
+		f->rstate = R_RUNNING;
+		f->start_ns = now;
+		log_info("replay of %s started", f->hc.read);
+	} else if (f->rstate == R_RUNNING && up) {
+		/* resume where the pause began */
+		f->start_ns += now - f->paused_ns;
+		f->due_ns += now - f->paused_ns;
+	}
+	f->paused_ns = now;
+	pf_arm(p, up && f->rstate == R_RUNNING ? now : 0);
+}
+
+/* ---- record ------------------------------------------------------------ */
+
+static int pf_open_write(struct pfile *f)
+{
+	return pcapw_open(&f->w, f->hc.write, f->l3 ? PCAPW_LINKTYPE_RAW
+						    : PCAPW_LINKTYPE_ETHERNET,
+			  false);
+}
+
+static void pf_write_fail(struct pfile *f, int r)
+{
+	f->wstate = W_ERROR;
+	snprintf(f->werr, sizeof(f->werr), "%s", strerror(-r));
+	log_err("write %s: %s; recording stopped", f->hc.write, f->werr);
+	pcapw_close(&f->w);
+}
+
+/* FILE -> FILE.1 -> ... -> FILE.rotate, then a new FILE. */
+static int pf_rotate(struct pfile *f)
+{
+	char from[CONF_FILE_MAX + 16], to[CONF_FILE_MAX + 16];
+
+	pcapw_close(&f->w);
+	for (unsigned i = f->hc.rotate; i > 0; i--) {
+		if (i > 1)
+			snprintf(from, sizeof(from), "%s.%u", f->hc.write, i - 1);
+		else
+			snprintf(from, sizeof(from), "%s", f->hc.write);
+		snprintf(to, sizeof(to), "%s.%u", f->hc.write, i);
+		if (rename(from, to) && errno != ENOENT)
+			return -errno;
+	}
+	f->files++;
+	return pf_open_write(f);
+}
+
+/* False when the frame must not be written (limit, no rotation). */
+static bool pf_room(struct pfile *f, size_t len)
+{
+	bool full = (f->hc.max_packets && f->w.packets >= f->hc.max_packets) ||
+		    (f->hc.max_bytes && f->w.packets &&
+		     f->w.size + PCAPW_REC_LEN + len > f->hc.max_bytes);
+	int r;
+
+	if (!full)
+		return true;
+	if (!f->hc.rotate) {
+		f->wstate = W_LIMIT;
+		log_notice("write %s: limit reached, recording stopped",
+			   f->hc.write);
+		pcapw_close(&f->w);
+		return false;
+	}
+	r = pf_rotate(f);
+	if (r) {
+		pf_write_fail(f, r);
+		return false;
+	}
+	return true;
+}
+
+static ssize_t pf_writev(struct port *p, const struct iovec *iov, int iovcnt)
+{
+	struct pfile *f = p->priv;
+	size_t len = 0;
+	int r;
+
+	if (f->wstate != W_WRITING)
+		return -ENOBUFS; /* nowhere to write: a host_full drop */
+	for (int i = 0; i < iovcnt; i++)
+		len += iov[i].iov_len;
+	if (!pf_room(f, len))
+		return -ENOBUFS;
+	r = pcapw_write(&f->w, iov, iovcnt, len);
+	if (r) {
+		pf_write_fail(f, r);
+		return r;
+	}
+	f->wpackets++;
+	f->wbytes += len;
+	return (ssize_t)len;
+}
+
+/* ---- the port ------------------------------------------------------------ */
+
+static void pf_close(struct port *p)
+{
+	struct pfile *f = p->priv;
+
+	if (f && f->rd)
+		pcap_close(f->rd);
+	if (f)
+		pcapw_close(&f->w);
+	if (p->fd >= 0)
+		close(p->fd);
+	free(f);
+	p->priv = NULL;
+	p->fd = -1;
+}
+
+static int pf_open(struct port *p, const struct host_conf *hc, bool l3,
+		   char *err, size_t errlen)
+{
+	struct pfile *f = calloc(1, sizeof(*f));
+	int r;
+
+	if (!f) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	p->priv = f;
+	f->hc = *hc;
+	f->l3 = l3;
+	f->w.fd = -1;
+	pace_init(&f->pace, hc->timing, hc->rate);
+	p->fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	r = p->fd < 0 ? -errno : 0;
+	if (r)
+		snprintf(err, errlen, "timerfd: %s", strerror(-r));
+	if (!r && hc->read[0]) {
+		r = pf_open_read(f, true, err, errlen);
+		f->rstate = R_WAITING;
+	}
+	if (!r && hc->write[0]) {
+		r = pf_open_write(f);
+		if (r)
+			snprintf(err, errlen, "write %s: %s", hc->write,
+				 strerror(-r));
+		f->wstate = W_WRITING;
+		f->files = 1;
+	}
+	if (r) {
+		pf_close(p);
+		return r == -ENOMEM ? r : -EIO;
+	}
+	return 0;
+}
+
+static const char *const rstate_names[] = { "none", "waiting", "replaying",
+					    "finished", "error" };
+static const char *const wstate_names[] = { "none", "writing", "limit",
+					    "error" };
+
+static void pf_describe(struct port *p, json_t *host)
+{
+	struct pfile *f = p->priv;
+	json_t *j;
+
+	if (f->hc.read[0]) {
+		j = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:s}",
+			      "file", f->hc.read,
+			      "timing", config_timing_name(f->hc.timing),
+			      "rate", (json_int_t)f->hc.rate,
+			      "loop", (json_int_t)f->hc.loop,
+			      "frames", (json_int_t)f->frames,
+			      "sent", (json_int_t)f->sent,
+			      "passes", (json_int_t)f->passes,
+			      "state", rstate_names[f->rstate]);
+		if (j && f->rerr[0])
+			json_object_set_new(j, "error", json_string(f->rerr));
+		json_object_set_new(host, "read", j);
+	}
+	if (f->hc.write[0]) {
+		j = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:i, s:s}",
+			      "file", f->hc.write,
+			      "max_packets", (json_int_t)f->hc.max_packets,
+			      "max_bytes", (json_int_t)f->hc.max_bytes,
+			      "rotate", (json_int_t)f->hc.rotate,
+			      "packets", (json_int_t)f->wpackets,
+			      "bytes", (json_int_t)f->wbytes,
+			      "files", (int)f->files,
+			      "state", wstate_names[f->wstate]);
+		if (j && f->werr[0])
+			json_object_set_new(j, "error", json_string(f->werr));
+		json_object_set_new(host, "write", j);
+	}
+}
+
+static const char *pf_state(struct port *p)
+{
+	struct pfile *f = p->priv;
+
+	return f->rstate == R_ERROR || f->wstate == W_ERROR ? "error" : "up";
+}
+
+const struct port_ops port_pcap_file_ops = {
+	.type = "pcap-file",
+	.open = pf_open,
+	.close = pf_close,
+	.readv = pf_readv,
+	.writev = pf_writev,
+	.set_carrier = pf_set_carrier,
+	.describe = pf_describe,
+	.state = pf_state,
+	.input_wait = pf_input_wait,
+};

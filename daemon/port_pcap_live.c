@@ -1,0 +1,256 @@
+/*
+ * port_pcap_live.c - an existing network interface, through libpcap, as a
+ * host port.
+ *
+ * The handle is in immediate mode and sees only frames that enter the
+ * interface (PCAP_D_IN), so frames we inject never come back; the optional
+ * filter selects what goes to memif.  Frames from memif are injected with
+ * pcap_inject on the handle's socket, which is made non-blocking: a full
+ * socket buffer (EAGAIN) is back-pressure (hold_output), the bridge waits
+ * for the socket to become writable.  An interface that disappears or goes
+ * down ends the handle: the port is dead and says why.
+ */
+#include "log.h"
+#include "netns.h"
+#include "port.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <pcap/pcap.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+struct plive {
+	pcap_t *pc;
+	int ctl; /* an inet socket in the interface's namespace, for ioctls */
+	unsigned snaplen;
+	bool l3;
+	char name[IFNAMSIZ];
+	char filter[CONF_FILTER_MAX];
+	bool promisc;
+	char error[PCAP_ERRBUF_SIZE + 64];
+};
+
+static uint8_t pl_scratch[65536]; /* a chained frame made contiguous */
+
+static int pl_activate(struct plive *l, const struct host_conf *hc, char *err,
+		       size_t errlen)
+{
+	char ebuf[PCAP_ERRBUF_SIZE];
+	int r;
+
+	l->pc = pcap_create(hc->name, ebuf);
+	if (!l->pc) {
+		snprintf(err, errlen, "%s: %s", hc->name, ebuf);
+		return -EIO;
+	}
+	pcap_set_snaplen(l->pc, (int)l->snaplen);
+	pcap_set_promisc(l->pc, hc->promisc);
+	pcap_set_immediate_mode(l->pc, 1);
+	r = pcap_activate(l->pc);
+	if (r < 0) {
+		snprintf(err, errlen, "interface %s%s%s: %s%s%s", hc->name,
+			 *hc->netns ? " in netns " : "", hc->netns,
+			 pcap_statustostr(r), r == PCAP_ERROR ? ": " : "",
+			 r == PCAP_ERROR ? pcap_geterr(l->pc) : "");
+		return -EIO;
+	}
+	if (r > 0)
+		log_warn("%s: %s", hc->name, pcap_statustostr(r));
+	l->ctl = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	return 0;
+}
+
+/* Direction, link type and filter of an active handle. */
+static int pl_setup(struct port *p, struct plive *l, char *err, size_t errlen)
+{
+	int dlt = pcap_datalink(l->pc), want = l->l3 ? DLT_RAW : DLT_EN10MB;
+	char ebuf[PCAP_ERRBUF_SIZE];
+	struct bpf_program prog;
+
+	if (dlt != want) {
+		snprintf(err, errlen, "interface %s: link type %s is not "
+			 "supported by memif mode %s (needs %s)", l->name,
+			 pcap_datalink_val_to_name(dlt), l->l3 ? "ip" : "ethernet",
+			 pcap_datalink_val_to_name(want));
+		return -EIO;
+	}
+	if (pcap_setdirection(l->pc, PCAP_D_IN) < 0) {
+		snprintf(err, errlen, "%s: %s", l->name, pcap_geterr(l->pc));
+		return -EIO;
+	}
+	if (l->filter[0]) {
+		if (pcap_compile(l->pc, &prog, l->filter, 1,
+				 PCAP_NETMASK_UNKNOWN) < 0 ||
+		    pcap_setfilter(l->pc, &prog) < 0) {
+			snprintf(err, errlen, "filter: %s", pcap_geterr(l->pc));
+			return -EIO;
+		}
+		pcap_freecode(&prog);
+	}
+	if (pcap_setnonblock(l->pc, 1, ebuf) < 0) {
+		snprintf(err, errlen, "%s: %s", l->name, ebuf);
+		return -EIO;
+	}
+	p->fd = pcap_get_selectable_fd(l->pc);
+	/* libpcap reads the ring without blocking; make inject not block */
+	if (p->fd < 0 || fcntl(p->fd, F_SETFL, fcntl(p->fd, F_GETFL) | O_NONBLOCK)) {
+		snprintf(err, errlen, "%s: no selectable fd", l->name);
+		return -EIO;
+	}
+	return 0;
+}
+
+static void pl_close(struct port *p)
+{
+	struct plive *l = p->priv;
+
+	if (l && l->pc)
+		pcap_close(l->pc); /* closes p->fd */
+	if (l && l->ctl >= 0)
+		close(l->ctl);
+	free(l);
+	p->priv = NULL;
+	p->fd = -1;
+}
+
+static int pl_open(struct port *p, const struct host_conf *hc, bool l3,
+		   char *err, size_t errlen)
+{
+	struct plive *l = calloc(1, sizeof(*l));
+	int saved, r;
+
+	if (!l) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	p->priv = l;
+	l->ctl = -1;
+	l->l3 = l3;
+	l->promisc = hc->promisc;
+	l->snaplen = p->max_frame + 4;
+	snprintf(l->name, sizeof(l->name), "%s", hc->name);
+	snprintf(l->filter, sizeof(l->filter), "%s", hc->filter);
+	r = netns_enter(hc->netns, &saved);
+	if (r) {
+		snprintf(err, errlen, "netns %s: %s", hc->netns, strerror(-r));
+		goto fail;
+	}
+	r = pl_activate(l, hc, err, errlen);
+	netns_leave(saved);
+	if (!r)
+		r = pl_setup(p, l, err, errlen);
+	if (r)
+		goto fail;
+	log_info("%s: capturing%s%s%s", hc->name, l->promisc ? " (promiscuous)" : "",
+		 l->filter[0] ? ", filter " : "", l->filter);
+	return 0;
+fail:
+	pl_close(p);
+	return r;
+}
+
+static void pl_die(struct port *p, struct plive *l, const char *why)
+{
+	snprintf(l->error, sizeof(l->error), "%s", why);
+	log_err("%s: %s; the bridge no longer reads it", l->name, why);
+	p->dead = true;
+}
+
+static ssize_t pl_readv(struct port *p, const struct iovec *iov, int iovcnt)
+{
+	struct plive *l = p->priv;
+	struct pcap_pkthdr *h;
+	const u_char *d;
+	size_t left, n;
+	int r;
+
+	if (p->dead)
+		return -ENODEV;
+	r = pcap_next_ex(l->pc, &h, &d);
+	if (r == 0)
+		return -EAGAIN;
+	if (r < 0) {
+		pl_die(p, l, pcap_geterr(l->pc));
+		return -ENODEV;
+	}
+	left = h->caplen;
+	for (int i = 0; i < iovcnt && left; i++) {
+		n = left < iov[i].iov_len ? left : iov[i].iov_len;
+		memcpy(iov[i].iov_base, d + (h->caplen - left), n);
+		left -= n;
+	}
+	/* cut by the snap length: too big, the bridge counts it oversize */
+	return (ssize_t)(h->caplen < h->len ? h->len : h->caplen);
+}
+
+static ssize_t pl_writev(struct port *p, const struct iovec *iov, int iovcnt)
+{
+	struct plive *l = p->priv;
+	const void *buf = iov[0].iov_base;
+	size_t len = iov[0].iov_len;
+	int e;
+
+	if (p->dead)
+		return -ENODEV;
+	if (iovcnt > 1) {
+		len = 0;
+		for (int i = 0; i < iovcnt; i++) {
+			if (len + iov[i].iov_len > sizeof(pl_scratch))
+				return -EMSGSIZE;
+			memcpy(pl_scratch + len, iov[i].iov_base, iov[i].iov_len);
+			len += iov[i].iov_len;
+		}
+		buf = pl_scratch;
+	}
+	if (pcap_inject(l->pc, buf, len) >= 0)
+		return (ssize_t)len;
+	e = errno;
+	log_debug("%s: %s", l->name, pcap_geterr(l->pc));
+	return e == EWOULDBLOCK ? -EAGAIN : -(e ? e : EIO);
+}
+
+static void pl_set_carrier(struct port *p, bool up)
+{
+	(void)p, (void)up; /* not our interface: its carrier is its own */
+}
+
+static void pl_describe(struct port *p, json_t *host)
+{
+	struct plive *l = p->priv;
+
+	json_object_set_new(host, "promisc", json_boolean(l->promisc));
+	json_object_set_new(host, "filter", l->filter[0] ?
+			    json_string(l->filter) : json_null());
+	json_object_set_new(host, "snaplen", json_integer(l->snaplen));
+	if (l->error[0])
+		json_object_set_new(host, "error", json_string(l->error));
+}
+
+static const char *pl_state(struct port *p)
+{
+	struct plive *l = p->priv;
+	struct ifreq ifr = { 0 };
+
+	memcpy(ifr.ifr_name, l->name, strlen(l->name));
+	if (p->dead || l->ctl < 0 || ioctl(l->ctl, SIOCGIFFLAGS, &ifr) < 0)
+		return "gone";
+	return (ifr.ifr_flags & IFF_UP) ? "up" : "down";
+}
+
+const struct port_ops port_pcap_live_ops = {
+	.type = "pcap-live",
+	.open = pl_open,
+	.close = pl_close,
+	.readv = pl_readv,
+	.writev = pl_writev,
+	.set_carrier = pl_set_carrier,
+	.describe = pl_describe,
+	.state = pl_state,
+	.hold_output = true,
+};
