@@ -21,6 +21,11 @@ ls /usr/lib/*/dpdk/pmds-*/librte_net_tap.so >/dev/null 2>&1 || need="$need librt
 bin clang clang
 ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1 || need="$need libclang-rt-14-dev"
 bin tmux tmux
+bin python3 python3
+bin jq jq
+bin strace strace
+bin systemd-analyze systemd
+bin man man-db
 [ -z "$need" ] && exit 0
 if [ "$(id -u)" != 0 ]; then
     echo "memifd: missing packages:$need (run as root, or: apt-get install$need)" >&2
