@@ -37,7 +37,7 @@ static void read_secret_file(struct vctx *v, const char *path,
 		buf[--n] = '\0';
 	if (!n || n > CONF_SECRET_MAX || strlen(buf) != n) {
 		conf_err(v, sub, false, "%s: the secret must be 1 to %d bytes", file,
-		     CONF_SECRET_MAX);
+			 CONF_SECRET_MAX);
 		return;
 	}
 	memcpy(mc->secret, buf, n + 1);
@@ -86,7 +86,7 @@ static void parse_memif(struct vctx *v, json_t *obj, const char *path,
 	if (mc->ring_size & (mc->ring_size - 1))
 		conf_err(v, sub, false, "must be a power of two");
 	conf_get_uint(v, obj, path, "buffer_size", 128, 65535, &mc->buffer_size,
-		 sizeof(unsigned));
+		      sizeof(unsigned));
 	conf_get_enum(v, obj, path, "rx_mode", rxm, rxm_vals, &rx_mode);
 	mc->rx_mode = (enum rx_mode)rx_mode;
 }
@@ -109,19 +109,12 @@ static void bridge_check(struct vctx *v, const char *path, struct bridge_conf *b
 	unsigned slots = (frame + bc->memif.buffer_size - 1) / bc->memif.buffer_size;
 	char sub[256];
 
-	conf_subpath(sub, sizeof(sub), path, "host.name");
-	if (!bc->host.name[0]) {
-		if (strlen(bc->name) < CONF_IFNAME_MAX)
-			strcpy(bc->host.name, bc->name);
-		else
-			conf_err(v, path, true, "host.name is required when the "
-			     "bridge name is longer than 15 characters");
-	}
+	conf_host_check(v, path, bc);
 	conf_subpath(sub, sizeof(sub), path, "host.mtu");
 	if (slots > bc->memif.ring_size / 2)
 		conf_err(v, sub, false, "a %u-byte frame needs %u buffers of %u "
-		     "bytes: more than half the ring (%u)", frame, slots,
-		     bc->memif.buffer_size, bc->memif.ring_size);
+			 "bytes: more than half the ring (%u)", frame, slots,
+			 bc->memif.buffer_size, bc->memif.ring_size);
 }
 
 static void parse_bridge(struct vctx *v, json_t *obj, const char *path,
@@ -140,7 +133,7 @@ static void parse_bridge(struct vctx *v, json_t *obj, const char *path,
 	conf_subpath(sub, sizeof(sub), path, "name");
 	if (!conf_get_string(v, obj, path, "name", bc->name, sizeof(bc->name)))
 		conf_err(v, json_object_get(obj, "name") ? sub : path,
-		     json_object_get(obj, "name") != NULL, "a bridge needs a name");
+			 json_object_get(obj, "name") != NULL, "a bridge needs a name");
 	else if (!conf_name_ok(bc->name))
 		conf_err(v, sub, false, "letters, digits, '.', '_' and '-' only");
 	conf_subpath(sub, sizeof(sub), path, "memif");
@@ -171,22 +164,22 @@ static void parse_control(struct vctx *v, json_t *obj, struct control_conf *cc)
 
 	conf_check_keys(v, obj, "control", keys);
 	if (conf_get_string(v, obj, "control", "socket", cc->socket, sizeof(cc->socket)) &&
-	    cc->socket[0] != '/')
+			    cc->socket[0] != '/')
 		conf_err(v, "control.socket", false, "must be an absolute path");
 	if (conf_get_string(v, obj, "control", "group", cc->group, sizeof(cc->group)) &&
-	    !getgrnam(cc->group))
+			    !getgrnam(cc->group))
 		conf_err(v, "control.group", false, "no group named %s", cc->group);
 	if (conf_get_string(v, obj, "control", "mode", mode, sizeof(mode))) {
 		errno = 0;
 		m = strtoul(mode, &end, 8);
 		if (!*mode || *end || errno || m > 0777)
 			conf_err(v, "control.mode", false,
-			     "must be an octal mode string like \"0660\"");
+				 "must be an octal mode string like \"0660\"");
 		else
 			cc->mode = (mode_t)m;
 	}
 	conf_get_uint(v, obj, "control", "max_clients", 1, 4096, &cc->max_clients,
-		 sizeof(unsigned));
+		      sizeof(unsigned));
 }
 
 /* Conflicts between bridges: names, memif endpoints, host devices. */
@@ -210,7 +203,7 @@ static void check_unique(struct vctx *v, struct config *cfg)
 			    a->memif.is_master == b->memif.is_master) {
 				snprintf(path, sizeof(path), "bridges[%zu].memif", i);
 				conf_err(v, path, true, "socket %s id %u is already used "
-				     "by bridge %s", a->memif.socket, a->memif.id, b->name);
+					 "by bridge %s", a->memif.socket, a->memif.id, b->name);
 			}
 			if (config_host_conflict(&a->host, &b->host, what,
 						 sizeof(what))) {
@@ -245,7 +238,7 @@ static void parse_bridges(struct vctx *v, json_t *arr, struct config *cfg)
 	check_unique(v, cfg);
 	if (cfg->n_bridges > cfg->max_bridges)
 		conf_err(v, "bridges", false, "%zu bridges, more than max_bridges (%u)",
-		     cfg->n_bridges, cfg->max_bridges);
+			 cfg->n_bridges, cfg->max_bridges);
 }
 
 struct config *config_new_default(void)
@@ -280,12 +273,12 @@ static void parse_top(struct vctx *v, json_t *root, struct config *cfg)
 		cfg->log_level = log_level_parse(level);
 		if (cfg->log_level < 0) {
 			conf_err(v, "log_level", false, "must be one of error, "
-			     "warning, notice, info, debug");
+				 "warning, notice, info, debug");
 			cfg->log_level = LOG_INFO;
 		}
 	}
 	conf_get_uint(v, root, "", "max_bridges", 1, 65536, &cfg->max_bridges,
-		 sizeof(unsigned));
+		      sizeof(unsigned));
 	if ((j = json_object_get(root, "bridges")))
 		parse_bridges(v, j, cfg);
 }

@@ -80,7 +80,7 @@ static int jsonpos_find_near(const struct jsonpos *jp, const char *path,
 }
 
 void conf_err(struct vctx *v, const char *path, bool at_key,
-		 const char *fmt, ...)
+	      const char *fmt, ...)
 {
 	char msg[512];
 	const char *shown = *path ? path : "(top level)";
@@ -114,7 +114,7 @@ void conf_subpath(char *out, size_t len, const char *parent, const char *key)
 /* ---- typed getters: absent or null keys keep the default in *out ------- */
 
 void conf_check_keys(struct vctx *v, json_t *obj, const char *path,
-		       const char *const *keys)
+		     const char *const *keys)
 {
 	const char *key;
 	json_t *val;
@@ -137,7 +137,7 @@ void conf_check_keys(struct vctx *v, json_t *obj, const char *path,
 }
 
 bool conf_get_string(struct vctx *v, json_t *obj, const char *path,
-		       const char *key, char *out, size_t outlen)
+		     const char *key, char *out, size_t outlen)
 {
 	json_t *j = json_object_get(obj, key);
 	char sub[256];
@@ -162,8 +162,8 @@ bool conf_get_string(struct vctx *v, json_t *obj, const char *path,
 }
 
 void conf_get_uint(struct vctx *v, json_t *obj, const char *path,
-		     const char *key, unsigned long long min,
-		     unsigned long long max, void *out, size_t size)
+		   const char *key, unsigned long long min,
+		   unsigned long long max, void *out, size_t size)
 {
 	json_t *j = json_object_get(obj, key);
 	char sub[256];
@@ -176,7 +176,7 @@ void conf_get_uint(struct vctx *v, json_t *obj, const char *path,
 	if (!json_is_integer(j) || x < 0 || (unsigned long long)x < min ||
 	    (unsigned long long)x > max) {
 		conf_err(v, sub, false, "must be an integer from %llu to %llu",
-		     min, max);
+			 min, max);
 		return;
 	}
 	if (size == sizeof(uint64_t))
@@ -188,7 +188,7 @@ void conf_get_uint(struct vctx *v, json_t *obj, const char *path,
 }
 
 void conf_get_bool(struct vctx *v, json_t *obj, const char *path,
-		     const char *key, bool *out)
+		   const char *key, bool *out)
 {
 	json_t *j = json_object_get(obj, key);
 	char sub[256];
@@ -204,8 +204,8 @@ void conf_get_bool(struct vctx *v, json_t *obj, const char *path,
 
 /* names: NULL-terminated; vals: the value of each name. */
 void conf_get_enum(struct vctx *v, json_t *obj, const char *path,
-		     const char *key, const char *const *names, const int *vals,
-		     int *out)
+		   const char *key, const char *const *names, const int *vals,
+		   int *out)
 {
 	char s[32], sub[256], valid[256] = "";
 	size_t i;
@@ -225,7 +225,7 @@ void conf_get_enum(struct vctx *v, json_t *obj, const char *path,
 }
 
 json_t *conf_get_object(struct vctx *v, json_t *obj, const char *path,
-			  const char *key)
+			const char *key)
 {
 	json_t *j = json_object_get(obj, key);
 	char sub[256];
@@ -272,9 +272,9 @@ void conf_get_netns(struct vctx *v, json_t *obj, const char *path, char *out)
 	char sub[256];
 
 	if (conf_get_string(v, obj, path, "netns", out, CONF_NETNS_MAX) &&
-	    !conf_name_ok(out)) {
-		conf_subpath(sub, sizeof(sub), path, "netns");
+			    !conf_name_ok(out)) {
+			    conf_subpath(sub, sizeof(sub), path, "netns");
 		conf_err(v, sub, false, "must be a network namespace name "
-		     "(letters, digits, '.', '_', '-')");
+			 "(letters, digits, '.', '_', '-')");
 	}
 }
