@@ -150,10 +150,10 @@ $(MEMIFCTL): $(C_OBJS)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $(C_OBJS) $(C_LIBS)
 
-$(BUILD)/tests/unit/libcore/%: tests/unit/libcore/%.c $(LIB_A)
+$(BUILD)/tests/unit/libcore/%: tests/unit/libcore/%.c $(LIB_A) $(wildcard tests/tools/*.h)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $<")
-	$(Q)$(CC) $(CPPFLAGS) $(ALLCFLAGS) -Wno-missing-prototypes $(LIB_INC) -Ilibcore/src $(UT_CFLAGS) -o $@ $< $(LDFLAGS) $(LIB_A) $(UT_LIBS) -lpthread
+	$(Q)$(CC) $(CPPFLAGS) $(ALLCFLAGS) -Wno-missing-prototypes $(LIB_INC) -Ilibcore/src -Itests/tools $(UT_CFLAGS) -o $@ $< $(LDFLAGS) $(LIB_A) $(UT_LIBS) -lpthread
 
 $(BUILD)/tests/unit/daemon/%: tests/unit/daemon/%.c $(D_LIBOBJS) $(LIB_A)
 	@mkdir -p $(@D)

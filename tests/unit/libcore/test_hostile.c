@@ -20,7 +20,7 @@
 
 #include "loopback.h"
 #include "internal.h"
-#include "proto.h"
+#include "rawpeer.h"
 
 static struct pair P;		    /* the good pair, id 2 */
 static memif_conn_handle_t target; /* master id 1: the hostile peer's aim */
@@ -72,48 +72,6 @@ good_pair_works (void)
   assert_int_equal (lb_recv (&P.s, 0, 300), 20);
 }
 
-static int
-raw_connect (const char *name)
-{
-  struct sockaddr_un sa = { .sun_family = AF_UNIX };
-  int fd = socket (AF_UNIX, SOCK_SEQPACKET, 0);
-  size_t n = strlen (name + 1);
-
-  memcpy (sa.sun_path + 1, name + 1, n);
-  assert_int_equal (connect (fd, (struct sockaddr *) &sa,
-			     (socklen_t) (offsetof (struct sockaddr_un, sun_path)
-					  + 1 + n)),
-		    0);
-  return fd;
-}
-
-static void
-raw_send (int fd, const void *buf, size_t len, const int *fds, int nfds)
-{
-  char ctl[CMSG_SPACE (4 * sizeof (int))];
-  struct iovec iov = { .iov_base = (void *) buf, .iov_len = len };
-  struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-
-  if (nfds)
-    {
-      memset (ctl, 0, sizeof ctl);
-      mh.msg_control = ctl;
-      mh.msg_controllen = CMSG_SPACE (sizeof (int) * (size_t) nfds);
-      struct cmsghdr *cm = CMSG_FIRSTHDR (&mh);
-      cm->cmsg_level = SOL_SOCKET;
-      cm->cmsg_type = SCM_RIGHTS;
-      cm->cmsg_len = CMSG_LEN (sizeof (int) * (size_t) nfds);
-      memcpy (CMSG_DATA (cm), fds, sizeof (int) * (size_t) nfds);
-    }
-  assert_true (sendmsg (fd, &mh, MSG_NOSIGNAL) == (ssize_t) len);
-}
-
-static void
-send_msg (int fd, struct msg *m, int pass_fd)
-{
-  raw_send (fd, m, sizeof *m, &pass_fd, pass_fd >= 0 ? 1 : 0);
-}
-
 /* Pump our loops until a message arrives on the raw socket (or EOF). */
 static int
 raw_recv (int fd, struct msg *m)
@@ -155,23 +113,13 @@ static int
 hello_then (void)
 {
   struct msg m;
-  int fd = raw_connect (P.sockname);
+  int fd = raw_connect_to (P.sockname);
 
   assert_int_equal (raw_recv (fd, &m), 128);
   assert_int_equal (m.type, MSG_HELLO);
   assert_int_equal (m.hello.min_version, 0x0200);
   assert_int_equal (m.hello.max_log2_ring_size, 14);
   return fd;
-}
-
-static void
-init_msg (struct msg *m, uint32_t id)
-{
-  memset (m, 0, sizeof *m);
-  m->type = MSG_INIT;
-  m->init.version = 0x0200;
-  m->init.id = id;
-  memcpy (m->init.name, "hostile", 7);
 }
 
 /* HELLO, INIT for the target, ACK: ready for regions and rings. */
@@ -181,43 +129,11 @@ after_init (void)
   struct msg m;
   int fd = hello_then ();
 
-  init_msg (&m, 1);
-  send_msg (fd, &m, -1);
+  raw_init_msg (&m, 1, NULL);
+  raw_send_msg (fd, &m, -1);
   assert_int_equal (raw_recv (fd, &m), 128);
   assert_int_equal (m.type, MSG_ACK);
   return fd;
-}
-
-static int
-memfd_of (size_t size, bool seal)
-{
-  int fd = memfd_create ("hostile", MFD_ALLOW_SEALING);
-  assert_int_equal (ftruncate (fd, (off_t) size), 0);
-  if (seal)
-    fcntl (fd, F_ADD_SEALS, F_SEAL_SHRINK);
-  return fd;
-}
-
-static void
-region_msg (struct msg *m, uint16_t index, uint64_t size)
-{
-  memset (m, 0, sizeof *m);
-  m->type = MSG_ADD_REGION;
-  m->add_region.index = index;
-  m->add_region.size = size;
-}
-
-static void
-ring_msg (struct msg *m, bool s2m, uint16_t index, uint16_t region,
-	  uint32_t offset, uint8_t log2)
-{
-  memset (m, 0, sizeof *m);
-  m->type = MSG_ADD_RING;
-  m->add_ring.flags = s2m ? RING_FLAG_S2M : 0;
-  m->add_ring.index = index;
-  m->add_ring.region = region;
-  m->add_ring.offset = offset;
-  m->add_ring.log2_ring_size = log2;
 }
 
 /* Send a region and expect its ACK; returns the fd we keep. */
@@ -225,10 +141,10 @@ static int
 good_region (int fd, uint16_t index, size_t size)
 {
   struct msg m;
-  int mfd = memfd_of (size, true);
+  int mfd = raw_memfd (size, true);
 
-  region_msg (&m, index, size);
-  send_msg (fd, &m, mfd);
+  raw_region_msg (&m, index, size);
+  raw_send_msg (fd, &m, mfd);
   assert_int_equal (raw_recv (fd, &m), 128);
   assert_int_equal (m.type, MSG_ACK);
   return mfd;
@@ -245,17 +161,17 @@ test_short_long_unknown (void **state)
 
   (void) state;
   fd = hello_then ();
-  raw_send (fd, junk, 64, NULL, 0);
+  raw_send_fds (fd, junk, 64, NULL, 0);
   expect_disconnect (fd, "malformed message");
 
   fd = hello_then ();
-  raw_send (fd, junk, 300, NULL, 0);
+  raw_send_fds (fd, junk, 300, NULL, 0);
   expect_disconnect (fd, "malformed message");
 
   fd = hello_then ();
   memset (&m, 0, sizeof m);
   m.type = 99;
-  send_msg (fd, &m, -1);
+  raw_send_msg (fd, &m, -1);
   expect_disconnect (fd, "unexpected unknown message");
 }
 
@@ -267,28 +183,28 @@ test_out_of_order_and_duplicates (void **state)
 
   (void) state;
   fd = hello_then ();
-  region_msg (&m, 0, 4096);
-  efd = memfd_of (4096, true);
-  send_msg (fd, &m, efd);
+  raw_region_msg (&m, 0, 4096);
+  efd = raw_memfd (4096, true);
+  raw_send_msg (fd, &m, efd);
   close (efd);
   expect_disconnect (fd, "unexpected ADD_REGION message");
 
   fd = after_init ();
-  init_msg (&m, 1);
-  send_msg (fd, &m, -1);
+  raw_init_msg (&m, 1, NULL);
+  raw_send_msg (fd, &m, -1);
   expect_disconnect (fd, "unexpected INIT message");
 
   fd = after_init ();
   memset (&m, 0, sizeof m);
   m.type = MSG_HELLO;
-  send_msg (fd, &m, -1);
+  raw_send_msg (fd, &m, -1);
   expect_disconnect (fd, "unexpected HELLO message");
 
   /* CONNECTED is the master's word, never the slave's. */
   fd = after_init ();
   memset (&m, 0, sizeof m);
   m.type = MSG_CONNECTED;
-  send_msg (fd, &m, -1);
+  raw_send_msg (fd, &m, -1);
   expect_disconnect (fd, "unexpected CONNECTED message");
 }
 
@@ -300,15 +216,15 @@ test_fds_missing_extra_wrong_kind (void **state)
 
   (void) state;
   fd = after_init ();
-  region_msg (&m, 0, 4096);
-  send_msg (fd, &m, -1);
+  raw_region_msg (&m, 0, 4096);
+  raw_send_msg (fd, &m, -1);
   expect_disconnect (fd, "region without fd");
 
   fd = after_init ();
-  fds[0] = memfd_of (4096, true);
-  fds[1] = memfd_of (4096, true);
-  region_msg (&m, 0, 4096);
-  raw_send (fd, &m, sizeof m, fds, 2);
+  fds[0] = raw_memfd (4096, true);
+  fds[1] = raw_memfd (4096, true);
+  raw_region_msg (&m, 0, 4096);
+  raw_send_fds (fd, &m, sizeof m, fds, 2);
   close (fds[0]);
   close (fds[1]);
   expect_disconnect (fd, "malformed message");
@@ -317,13 +233,13 @@ test_fds_missing_extra_wrong_kind (void **state)
   fd = after_init ();
   int sp[2];
   socketpair (AF_UNIX, SOCK_STREAM, 0, sp);
-  send_msg (fd, &m, sp[0]);
+  raw_send_msg (fd, &m, sp[0]);
   expect_disconnect (fd, "region fd is not a shared memory file");
 
   /* An eventfd instead of a memfd. */
   fd = after_init ();
   int e = eventfd (0, 0);
-  send_msg (fd, &m, e);
+  raw_send_msg (fd, &m, e);
   expect_disconnect (fd, "region fd is not a shared memory file");
 
   /* A file on disk instead of shared memory. */
@@ -332,27 +248,27 @@ test_fds_missing_extra_wrong_kind (void **state)
   int f = mkstemp (path);
   unlink (path);
   assert_int_equal (ftruncate (f, 4096), 0);
-  send_msg (fd, &m, f);
+  raw_send_msg (fd, &m, f);
   expect_disconnect (fd, "region fd is not a shared memory file");
 
   /* A fd with INIT, which takes none. */
   fd = hello_then ();
-  init_msg (&m, 1);
-  send_msg (fd, &m, e);
+  raw_init_msg (&m, 1, NULL);
+  raw_send_msg (fd, &m, e);
   expect_disconnect (fd, "unexpected fd with message");
 
   /* A memfd instead of a ring's eventfd. */
   fd = after_init ();
   int r0 = good_region (fd, 0, 65536);
-  ring_msg (&m, true, 0, 0, 0, 8);
-  send_msg (fd, &m, r0);
+  raw_ring_msg (&m, true, 0, 0, 0, 8);
+  raw_send_msg (fd, &m, r0);
   expect_disconnect (fd, "ring fd is not an eventfd");
   close (r0);
 
   fd = after_init ();
   r0 = good_region (fd, 0, 65536);
-  ring_msg (&m, true, 0, 0, 0, 8);
-  send_msg (fd, &m, -1);
+  raw_ring_msg (&m, true, 0, 0, 0, 8);
+  raw_send_msg (fd, &m, -1);
   expect_disconnect (fd, "ring without interrupt fd");
   close (r0);
   close (e);
@@ -387,17 +303,17 @@ test_regions_and_rings_out_of_bounds (void **state)
   (void) state;
   /* A region smaller than announced. */
   fd = after_init ();
-  int small = memfd_of (4096, true);
-  region_msg (&m, 0, 65536);
-  send_msg (fd, &m, small);
+  int small = raw_memfd (4096, true);
+  raw_region_msg (&m, 0, 65536);
+  raw_send_msg (fd, &m, small);
   close (small);
   expect_disconnect (fd, "region smaller than announced");
 
   /* Regions out of order. */
   fd = after_init ();
-  int r = memfd_of (4096, true);
-  region_msg (&m, 1, 4096);
-  send_msg (fd, &m, r);
+  int r = raw_memfd (4096, true);
+  raw_region_msg (&m, 1, 4096);
+  raw_send_msg (fd, &m, r);
   close (r);
   expect_disconnect (fd, "region index out of order");
 
@@ -405,10 +321,10 @@ test_regions_and_rings_out_of_bounds (void **state)
     {
       fd = after_init ();
       r0 = good_region (fd, 0, 65536);
-      ring_msg (&m, cases[i].s2m, cases[i].index, cases[i].region,
+      raw_ring_msg (&m, cases[i].s2m, cases[i].index, cases[i].region,
 		cases[i].offset, cases[i].log2);
       m.add_ring.private_hdr_size = cases[i].privhdr;
-      send_msg (fd, &m, e);
+      raw_send_msg (fd, &m, e);
       expect_disconnect (fd, cases[i].why);
       close (r0);
     }
@@ -416,12 +332,12 @@ test_regions_and_rings_out_of_bounds (void **state)
   /* The same ring twice. */
   fd = after_init ();
   r0 = good_region (fd, 0, 65536);
-  ring_msg (&m, true, 0, 0, 0, 8);
-  send_msg (fd, &m, e);
+  raw_ring_msg (&m, true, 0, 0, 0, 8);
+  raw_send_msg (fd, &m, e);
   assert_int_equal (raw_recv (fd, &m), 128);
   assert_int_equal (m.type, MSG_ACK);
-  ring_msg (&m, true, 0, 0, 8192, 8);
-  send_msg (fd, &m, e);
+  raw_ring_msg (&m, true, 0, 0, 8192, 8);
+  raw_send_msg (fd, &m, e);
   expect_disconnect (fd, "duplicate ring");
   close (r0);
 
@@ -430,39 +346,39 @@ test_regions_and_rings_out_of_bounds (void **state)
   r0 = good_region (fd, 0, 65536);
   for (uint16_t i = 0; i < 3; i += 2)
     {
-      ring_msg (&m, true, i, 0, i * 8192u, 8);
-      send_msg (fd, &m, e);
+      raw_ring_msg (&m, true, i, 0, i * 8192u, 8);
+      raw_send_msg (fd, &m, e);
       assert_int_equal (raw_recv (fd, &m), 128);
     }
   memset (&m, 0, sizeof m);
   m.type = MSG_CONNECT;
-  send_msg (fd, &m, -1);
+  raw_send_msg (fd, &m, -1);
   expect_disconnect (fd, "ring indexes are not contiguous");
   close (r0);
 
   /* CONNECT with no M2S ring, then with a ring that has no cookie. */
   fd = after_init ();
   r0 = good_region (fd, 0, 65536);
-  ring_msg (&m, true, 0, 0, 0, 8);
-  send_msg (fd, &m, e);
+  raw_ring_msg (&m, true, 0, 0, 0, 8);
+  raw_send_msg (fd, &m, e);
   assert_int_equal (raw_recv (fd, &m), 128);
   memset (&m, 0, sizeof m);
   m.type = MSG_CONNECT;
-  send_msg (fd, &m, -1);
+  raw_send_msg (fd, &m, -1);
   expect_disconnect (fd, "no rings");
   close (r0);
 
   fd = after_init ();
   r0 = good_region (fd, 0, 65536);
-  ring_msg (&m, true, 0, 0, 0, 8);
-  send_msg (fd, &m, e);
+  raw_ring_msg (&m, true, 0, 0, 0, 8);
+  raw_send_msg (fd, &m, e);
   assert_int_equal (raw_recv (fd, &m), 128);
-  ring_msg (&m, false, 0, 0, 8192, 8);
-  send_msg (fd, &m, e);
+  raw_ring_msg (&m, false, 0, 0, 8192, 8);
+  raw_send_msg (fd, &m, e);
   assert_int_equal (raw_recv (fd, &m), 128);
   memset (&m, 0, sizeof m);
   m.type = MSG_CONNECT;
-  send_msg (fd, &m, -1);
+  raw_send_msg (fd, &m, -1);
   expect_disconnect (fd, "wrong ring cookie");
   close (r0);
   close (e);
@@ -482,11 +398,11 @@ struct raw_slave
   struct memif_ring *s2m, *m2s;
 };
 
-#define RS_LOG2 6
-#define RS_SIZE (1 << RS_LOG2)
-#define RS_RING_BYTES (128 + 16 * RS_SIZE)
-#define RS_BUFS (2 * RS_RING_BYTES)
-#define RS_REGION (RS_BUFS + 2 * RS_SIZE * 2048)
+#define RS_LOG2 RAW_LOG2
+#define RS_SIZE RAW_SLOTS
+#define RS_RING_BYTES RAW_RING_BYTES
+#define RS_BUFS RAW_BUFS
+#define RS_REGION RAW_REGION
 
 static void
 raw_slave_connect_with (struct raw_slave *rs, int region_fd)
@@ -499,29 +415,21 @@ raw_slave_connect_with (struct raw_slave *rs, int region_fd)
 		  rs->region, 0);
   rs->s2m = (struct memif_ring *) rs->mem;
   rs->m2s = (struct memif_ring *) (rs->mem + RS_RING_BYTES);
-  rs->s2m->cookie = rs->m2s->cookie = MEMIF_COOKIE;
-  for (int i = 0; i < RS_SIZE; i++)
-    {
-      rs->s2m->desc[i] = (struct memif_desc){ .offset = RS_BUFS + i * 2048u,
-					      .length = 2048 };
-      rs->m2s->desc[i]
-	= (struct memif_desc){ .offset = RS_BUFS + (RS_SIZE + i) * 2048u,
-			       .length = 2048 };
-    }
-  region_msg (&m, 0, RS_REGION);
-  send_msg (rs->fd, &m, rs->region);
+  raw_layout (rs->mem);
+  raw_region_msg (&m, 0, RS_REGION);
+  raw_send_msg (rs->fd, &m, rs->region);
   assert_int_equal (raw_recv (rs->fd, &m), 128);
   for (int d = 0; d < 2; d++)
     {
       rs->efd[d] = eventfd (0, EFD_NONBLOCK);
-      ring_msg (&m, d == 0, 0, 0, d ? RS_RING_BYTES : 0, RS_LOG2);
-      send_msg (rs->fd, &m, rs->efd[d]);
+      raw_ring_msg (&m, d == 0, 0, 0, d ? RS_RING_BYTES : 0, RS_LOG2);
+      raw_send_msg (rs->fd, &m, rs->efd[d]);
       assert_int_equal (raw_recv (rs->fd, &m), 128);
       assert_int_equal (m.type, MSG_ACK);
     }
   memset (&m, 0, sizeof m);
   m.type = MSG_CONNECT;
-  send_msg (rs->fd, &m, -1);
+  raw_send_msg (rs->fd, &m, -1);
   assert_int_equal (raw_recv (rs->fd, &m), 128);
   assert_int_equal (m.type, MSG_CONNECTED);
 }
@@ -529,7 +437,7 @@ raw_slave_connect_with (struct raw_slave *rs, int region_fd)
 static void
 raw_slave_connect (struct raw_slave *rs)
 {
-  raw_slave_connect_with (rs, memfd_of (RS_REGION, true));
+  raw_slave_connect_with (rs, raw_memfd (RS_REGION, true));
 }
 
 static void
@@ -690,7 +598,7 @@ test_connection_flood (void **state)
    * bounded number, and the good pair is not disturbed. */
   for (int i = 0; i < 300; i++)
     {
-      fds[i] = raw_connect (P.sockname);
+      fds[i] = raw_connect_to (P.sockname);
       if (i % 16 == 0)
 	good_pair_works ();
       memif_per_thread_poll_event (P.m.db, 0);
@@ -760,7 +668,7 @@ test_hostile_master (void **state)
   m.type = MSG_HELLO;
   m.hello.min_version = 0x0300;
   m.hello.max_version = 0x0300;
-  send_msg (fd, &m, -1);
+  raw_send_msg (fd, &m, -1);
   memif_per_thread_poll_event (db, 100);
   assert_int_equal (recv (fd, &m, sizeof m, 0), 128);
   assert_int_equal (m.type, MSG_DISCONNECT);
@@ -773,7 +681,7 @@ test_hostile_master (void **state)
   fd = accept (lfd, NULL, NULL);
   memset (&m, 0, sizeof m);
   m.type = MSG_ACK;
-  send_msg (fd, &m, -1);
+  raw_send_msg (fd, &m, -1);
   memif_per_thread_poll_event (db, 100);
   assert_int_equal (recv (fd, &m, sizeof m, 0), 128);
   assert_int_equal (m.type, MSG_DISCONNECT);
@@ -787,7 +695,7 @@ test_hostile_master (void **state)
   m.hello.min_version = m.hello.max_version = 0x0200;
   memset (m.hello.name, 'X', sizeof m.hello.name);
   m.hello.max_log2_ring_size = 6;
-  send_msg (fd, &m, -1);
+  raw_send_msg (fd, &m, -1);
   memif_per_thread_poll_event (db, 100);
   assert_int_equal (recv (fd, &m, sizeof m, 0), 128);
   assert_int_equal (m.type, MSG_INIT);
