@@ -89,7 +89,11 @@ static int pf_open_read(struct pfile *f, bool check, char *err, size_t errlen)
 	f->rd = pcap_open_offline_with_tstamp_precision(f->hc.read,
 			PCAP_TSTAMP_PRECISION_NANO, ebuf);
 	if (!f->rd) {
-		snprintf(err, errlen, "read %s: %s", f->hc.read, ebuf);
+		/* libpcap names the file itself when it cannot open it */
+		if (strstr(ebuf, f->hc.read))
+			snprintf(err, errlen, "read %s", ebuf);
+		else
+			snprintf(err, errlen, "read %s: %s", f->hc.read, ebuf);
 		return -EIO;
 	}
 	want = pf_linktype_ok(pcap_datalink(f->rd), f->l3);
