@@ -65,7 +65,7 @@ const struct kw kw_create[] = {
 	  "N", "no limit", "pcap-file write: frames per file" },
 	{ "max_bytes", KW_UINT, "host", "max_bytes", NULL, NULL,
 	  "N", "no limit", "pcap-file write: bytes per file" },
-	{ "rotate", KW_UINT, "host", "rotate", NULL, NULL,
+	{ "keep_files", KW_UINT, "host", "keep_files", NULL, NULL,
 	  "N", "0", "pcap-file write: at a limit keep N old files FILE.1..N" },
 	{ "promisc", KW_BOOL, "host", "promisc", NULL, NULL,
 	  "yes|no", "no", "pcap-live: promiscuous mode" },

@@ -62,7 +62,7 @@ struct host_conf {
 	uint64_t rate;	    /* frames/s (RT_PPS) or Mbit/s (RT_MBPS) */
 	unsigned loop;	    /* passes over the file, 0 = forever */
 	uint64_t max_packets, max_bytes; /* per written file, 0 = no limit */
-	unsigned rotate;    /* files kept as FILE.1 .. FILE.N at a limit */
+	unsigned keep_files; /* at a limit: FILE.1 .. FILE.N kept, a new FILE */
 };
 
 struct bridge_conf {

@@ -11,7 +11,7 @@ static const char *const tap_keys[] = { "type", "name", "netns", "mtu",
 static const char *const live_keys[] = { "type", "name", "netns", "mtu",
 	"promisc", "filter", NULL };
 static const char *const file_keys[] = { "type", "mtu", "read", "write",
-	"timing", "pps", "mbps", "loop", "max_packets", "max_bytes", "rotate",
+	"timing", "pps", "mbps", "loop", "max_packets", "max_bytes", "keep_files",
 	NULL };
 
 void conf_host_defaults(struct host_conf *hc)
@@ -110,7 +110,7 @@ static void parse_file(struct vctx *v, json_t *obj, const char *path,
 		      &hc->max_packets, sizeof(uint64_t));
 	conf_get_uint(v, obj, path, "max_bytes", 4096, 1000000000000000ull,
 		      &hc->max_bytes, sizeof(uint64_t));
-	conf_get_uint(v, obj, path, "rotate", 0, 1000, &hc->rotate,
+	conf_get_uint(v, obj, path, "keep_files", 0, 1000, &hc->keep_files,
 		      sizeof(unsigned));
 	limit = hc->max_packets || hc->max_bytes;
 	needs(v, obj, path, "timing", hc->read[0], "read");
@@ -119,7 +119,7 @@ static void parse_file(struct vctx *v, json_t *obj, const char *path,
 	needs(v, obj, path, "loop", hc->read[0], "read");
 	needs(v, obj, path, "max_packets", hc->write[0], "write");
 	needs(v, obj, path, "max_bytes", hc->write[0], "write");
-	needs(v, obj, path, "rotate", limit, "max_packets or max_bytes");
+	needs(v, obj, path, "keep_files", limit, "max_packets or max_bytes");
 	if (!hc->read[0] && !hc->write[0])
 		conf_err(v, path, true, "pcap-file needs read, write or both");
 	conf_subpath(sub, sizeof(sub), path, "write");
@@ -226,7 +226,7 @@ bool conf_host_equal(const struct host_conf *h, const struct host_conf *k)
 	       !strcmp(h->write, k->write) && h->timing == k->timing &&
 	       h->rate == k->rate && h->loop == k->loop &&
 	       h->max_packets == k->max_packets &&
-	       h->max_bytes == k->max_bytes && h->rotate == k->rotate;
+	       h->max_bytes == k->max_bytes && h->keep_files == k->keep_files;
 }
 
 const char *config_timing_name(enum replay_timing t)

@@ -233,13 +233,13 @@ static void pf_write_fail(struct pfile *f, int r)
 	pcapw_close(&f->w);
 }
 
-/* FILE -> FILE.1 -> ... -> FILE.rotate, then a new FILE. */
+/* FILE -> FILE.1 -> ... -> FILE.keep_files, then a new FILE. */
 static int pf_rotate(struct pfile *f)
 {
 	char from[CONF_FILE_MAX + 16], to[CONF_FILE_MAX + 16];
 
 	pcapw_close(&f->w);
-	for (unsigned i = f->hc.rotate; i > 0; i--) {
+	for (unsigned i = f->hc.keep_files; i > 0; i--) {
 		if (i > 1)
 			snprintf(from, sizeof(from), "%s.%u", f->hc.write, i - 1);
 		else
@@ -262,7 +262,7 @@ static bool pf_room(struct pfile *f, size_t len)
 
 	if (!full)
 		return true;
-	if (!f->hc.rotate) {
+	if (!f->hc.keep_files) {
 		f->wstate = W_LIMIT;
 		log_notice("write %s: limit reached, recording stopped",
 			   f->hc.write);
@@ -383,7 +383,7 @@ static void pf_describe(struct port *p, json_t *host)
 			      "file", f->hc.write,
 			      "max_packets", (json_int_t)f->hc.max_packets,
 			      "max_bytes", (json_int_t)f->hc.max_bytes,
-			      "rotate", (json_int_t)f->hc.rotate,
+			      "keep_files", (json_int_t)f->hc.keep_files,
 			      "packets", (json_int_t)f->wpackets,
 			      "bytes", (json_int_t)f->wbytes,
 			      "files", (int)f->files,

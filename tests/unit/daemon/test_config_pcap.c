@@ -67,10 +67,10 @@ static void file_defaults(void **state)
 	assert_int_equal(bc.host.rate, 1000);
 	assert_int_equal(bc.host.loop, 0);
 	assert_int_equal(parse("{\"type\": \"pcap-file\", \"write\": \"/w\", "
-			       "\"max_bytes\": 1000000, \"rotate\": 3}", NULL, &bc,
+			       "\"max_bytes\": 1000000, \"keep_files\": 3}", NULL, &bc,
 			       msg, sizeof(msg)), 0);
 	assert_int_equal(bc.host.max_bytes, 1000000);
-	assert_int_equal(bc.host.rotate, 3);
+	assert_int_equal(bc.host.keep_files, 3);
 }
 
 static void file_checks(void **state)
@@ -93,8 +93,8 @@ static void file_checks(void **state)
 		     "host.pps: only with read");
 	expect_error("{\"type\": \"pcap-file\", \"read\": \"/a\", \"max_packets\": 5}",
 		     "host.max_packets: only with write");
-	expect_error("{\"type\": \"pcap-file\", \"write\": \"/a\", \"rotate\": 2}",
-		     "host.rotate: only with max_packets or max_bytes");
+	expect_error("{\"type\": \"pcap-file\", \"write\": \"/a\", \"keep_files\": 2}",
+		     "host.keep_files: only with max_packets or max_bytes");
 	expect_error("{\"type\": \"pcap-file\", \"write\": \"/a\", \"max_bytes\": 100}",
 		     "host.max_bytes: must be an integer from 4096");
 	expect_error("{\"type\": \"pcap-file\", \"read\": \"/a\", \"name\": \"x\"}",
