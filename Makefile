@@ -104,7 +104,7 @@ FUZZERS  := $(FUZZ_SRCS:%.c=$(BUILD)/%)
 
 PROGRAMS := $(LIB_A) $(LIB_SO) $(if $(D_SRCS),$(MEMIFD)) $(if $(C_SRCS),$(MEMIFCTL))
 
-.PHONY: all deps run test unit-test integration-test check-san bench fuzz fuzzers \
+.PHONY: all deps run test unit-test integration-test check-san bench fuzz fuzzers memcheck \
         install uninstall clean tools
 all: $(PROGRAMS) $(BUILD)/libmemif.pc
 
@@ -202,6 +202,11 @@ test: deps
 bench: deps
 	$(Q)$(MAKE) -s all tools
 	$(Q)tests/bench/run.sh
+
+# The memifd integration tests with memifd under valgrind memcheck.
+memcheck: deps
+	$(Q)$(MAKE) -s all tools
+	$(Q)tests/memcheck.sh
 
 fuzz: deps
 	$(Q)tests/fuzz/run.sh

@@ -40,6 +40,15 @@ for b in build-san/tests/unit/*/test_*; do
         UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
         run_one "asan/unit/${b#build-san/tests/unit/}" 600 "$b"
 done
+# The integration tests that run memifd or libcore's tools, again with the
+# sanitizer build (each checks its processes exit cleanly with no report).
+for s in tests/integration/daemon_*.sh tests/integration/reliability_*.sh \
+         tests/integration/lib_interop_dpdk.sh; do
+    [ -f "$s" ] && [ -x build-san/memifd ] && \
+        MEMIFD=$PWD/build-san/memifd PEER=build-san/tests/tools/memif_peer \
+        ASAN_OPTIONS=detect_leaks=1 \
+        run_one "asan/integration/$(basename "$s" .sh)" 900 bash "$s"
+done
 if [ -n "${failed[*]}" ]; then
     echo "failed: ${failed[*]} (logs in $logs/)"
 fi

@@ -79,7 +79,8 @@ region_map_peer (struct region *r, int fd, uint64_t size, int kick_fd,
    * size we keep.  Peers create memfds that allow sealing (DPDK, libmemif)
    * or seal them already; hugetlbfs files from VPP may not allow it. */
   fcntl (fd, F_ADD_SEALS, F_SEAL_SHRINK);
-  r->shrink_sealed = (fcntl (fd, F_GET_SEALS) & F_SEAL_SHRINK) != 0;
+  int seals = fcntl (fd, F_GET_SEALS); /* -1 on files that cannot be sealed */
+  r->shrink_sealed = seals >= 0 && (seals & F_SEAL_SHRINK);
   if (fstat (fd, &st) < 0)
     {
       *why = "region fd cannot be inspected";

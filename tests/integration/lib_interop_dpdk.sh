@@ -7,8 +7,8 @@ set -u
 cd "$(dirname "$0")/../.."
 . tests/integration/testpmd.inc
 tp_need
-PEER=build/tests/tools/memif_peer
-[ -x $PEER ] || { echo "build/tests/tools/memif_peer not built"; exit 77; }
+PEER=${PEER:-build/tests/tools/memif_peer}
+[ -x "$PEER" ] || { echo "$PEER not built"; exit 77; }
 trap tp_cleanup EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 kv() { sed -n "s/.*\b$1=\([0-9]*\).*/\1/p" <<<"$2"; }

@@ -48,7 +48,9 @@ attack ring-outside "ring outside its region"
 attack big-ring "ring size too large"
 attack ring-index "ring index out of range"
 attack head-jump "peer moved head beyond the ring"
-attack truncate "peer shrank a shared region"
+# valgrind cannot resume a faulting access after the SIGBUS handler maps
+# new pages over it (it kills the process): that attack is for real runs.
+[[ $MEMIFD == *valgrind* ]] || attack truncate "peer shrank a shared region"
 attack bad-desc "connected"
 attack endless-chain "connected"
 attack irq-storm "connected"
@@ -60,7 +62,8 @@ bad=$(jget "$r" 'j["result"]["bridges"][0]["counters"]["to_host"]["drops"]["bad_
 [ "$bad" -ge 4 ] || fail "bad descriptors not counted: $bad"
 reason=$(jget "$r" 'j["result"]["bridges"][0]["counters"]["last_disconnect_reason"]')
 echo "victim: bad_desc=$bad last reason: $reason"
-grep -q "peer shrank a shared region" "$T/m.log" || fail "the truncation was not logged"
+[[ $MEMIFD == *valgrind* ]] || grep -q "peer shrank a shared region" "$T/m.log" ||
+	fail "the truncation was not logged"
 grep -q "ring size too large" "$T/m.log" || fail "the refusal was not logged"
 r=$(mgmt m '{"command":"show","args":{"name":"good"}}')
 [ "$(jget "$r" 'j["result"]["bridges"][0]["counters"]["link_downs"]')" = 0 ] || fail "good bridge flapped"

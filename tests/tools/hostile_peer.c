@@ -9,7 +9,8 @@
  * attack) or "silence".  Attacks: short long unknown order dup-init
  * missing-fd two-fds file-fd socket-fd small-region ring-outside big-ring
  * ring-index truncate bad-desc head-jump endless-chain irq-storm stall
- * flood.
+ * flood.  Not an attack: "cycles:N" completes N whole handshakes, each on a
+ * fresh connection closed right after (prints "cycles: N").
  */
 #include <errno.h>
 #include <poll.h>
@@ -200,6 +201,26 @@ main (int argc, char **argv)
 	    ok++, close (fd);
 	}
       printf ("connects: %d\n", ok);
+      return 0;
+    }
+  if (!strncmp (a, "cycles:", 7))
+    {
+      int n = atoi (a + 7), done = 0;
+      for (; done < n; done++)
+	{
+	  if ((ctl = raw_connect_to (argv[1])) < 0)
+	    break;
+	  expect (MSG_HELLO);
+	  send_init ();
+	  connect_fully (true);
+	  close (ctl);
+	  munmap (mem, RAW_REGION);
+	  close (region);
+	  close (efd[0]);
+	  close (efd[1]);
+	  usleep (2000); /* let the master see this one go before the next */
+	}
+      printf ("cycles: %d\n", done);
       return 0;
     }
   if ((ctl = raw_connect_to (argv[1])) < 0)
