@@ -12,7 +12,8 @@
  * rx    receives and copies every payload out; from the first frame waits
  *       WARMUP, then counts frames over WINDOW: prints pps=.
  * ping  one frame out, wait for it back, repeat; the round trips that end
- *       inside WINDOW (after WARMUP) give p50=, p99=, p999= in microseconds.
+ *       inside WINDOW (after WARMUP) give p50=, p99=, p999= in microseconds;
+ *       a frame not back within 100 ms is counted in lost= and not sampled.
  * pong  copies every frame it receives back to the peer.
  * idle  CONNS connections with ids ID.., interrupt mode, nothing sent,
  *       until SIGTERM.
@@ -285,7 +286,7 @@ cmp_double (const void *a, const void *b)
 static int
 run_ping (void)
 {
-  size_t cap = 4000000, n = 0;
+  size_t cap = 4000000, n = 0, lost = 0;
   double *rtt = malloc (cap * sizeof *rtt);
   double start = now_s (), t0 = start + opt.warmup, end = t0 + opt.window;
 
@@ -302,8 +303,9 @@ run_ping (void)
 	  control ();
 	  continue;
 	}
-      /* One frame in flight: wait for it (lost ones end the run). */
-      double limit = t + 1;
+      /* One frame in flight: wait for it; one lost (a peer still
+       * setting up drops early frames) is counted and sent again. */
+      double limit = t + 0.1;
       while (!irq_frames && !stop && up)
 	{
 	  if (opt.interrupt)
@@ -314,19 +316,22 @@ run_ping (void)
 	    break;
 	}
       if (!irq_frames)
-	break;
+	{
+	  lost++;
+	  continue;
+	}
       double back = now_s ();
       if (t >= t0 && n < cap)
 	rtt[n++] = (back - t) * 1e6;
     }
   if (!n)
     {
-      printf ("samples=0\n");
+      printf ("samples=0 lost=%zu\n", lost);
       free (rtt);
       return 1;
     }
   qsort (rtt, n, sizeof *rtt, cmp_double);
-  printf ("samples=%zu p50=%.2f p99=%.2f p999=%.2f max=%.2f\n", n,
+  printf ("samples=%zu lost=%zu p50=%.2f p99=%.2f p999=%.2f max=%.2f\n", n, lost,
 	  rtt[n / 2], rtt[n * 99 / 100], rtt[n * 999 / 1000], rtt[n - 1]);
   free (rtt);
   return 0;

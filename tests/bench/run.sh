@@ -1,0 +1,306 @@
+#!/bin/bash
+# tests/bench/run.sh - memifd's benchmarks, each beside its DPDK anchor
+# (dpdk-testpmd over net_memif / net_tap), as `make bench` runs them.
+#
+# Every case runs BENCH_RUNS times (default 5) alternating ours and the
+# anchor (ours, anchor, ours, ...); the table gives median, min and max of
+# each and the ratio of the medians.  Rates are packets per second measured
+# over a fixed window after a warm-up, never single absolute times.
+#
+#   BENCH_RUNS=N        runs per case and side (idle: at most 3)
+#   BENCH_ONLY="lib lat bridge idle pcap"   a subset
+#   BENCH_WINDOW=S      measuring window in seconds (default 2)
+#   BENCH_IDLE=S        idle window (default 10)
+#   BENCH_BRIDGE_RX=M   memifd's memif rx_mode in the bridge benchmark
+#                       (polling, the default, like testpmd; interrupt; adaptive)
+#
+# CPU 0 and CPU 1: the two processes of a pair each get their own core.
+# Output: the table on stdout, build/bench/results.json, build/bench/raw.tsv.
+. "$(dirname "$0")/lib.sh"
+
+RUNS=${BENCH_RUNS:-5}
+ONLY=${BENCH_ONLY:-memcpy lib lat bridge idle pcap}
+WIN=${BENCH_WINDOW:-2}
+IDLE=${BENCH_IDLE:-10}
+BRX=${BENCH_BRIDGE_RX:-polling}
+WARM=0.5
+
+[ "$(id -u)" = 0 ] || { echo "bench: needs root (DPDK EAL, TAP, netns)"; exit 77; }
+[ -x "$BENCH" ] && [ -x "$MEMIFD" ] || { echo "bench: build first (make all tools)"; exit 1; }
+[ "$(nproc)" -ge 2 ] || { echo "bench: needs 2 CPUs"; exit 77; }
+HAVE_TP=1
+command -v dpdk-testpmd >/dev/null && ls /usr/lib/*/dpdk/pmds-*/librte_net_memif.so >/dev/null 2>&1 ||
+	{ HAVE_TP=0; echo "bench: dpdk-testpmd or net_memif missing: no anchors" >&2; }
+mkdir -p "$OUT"
+: >"$RAW"
+wants() { [[ " $ONLY " == *" $1 "* ]]; }
+
+# alternate CASE_FN ARGS...: ours then the anchor, RUNS times.
+alternate() {
+	local fn=$1 r; shift
+	for r in $(seq "$RUNS"); do
+		"${fn}_ours" "$@"
+		((HAVE_TP)) && "${fn}_anchor" "$@"
+	done
+}
+
+txpkts() { # LEN -> testpmd --txpkts segments of at most 2048
+	local l=$1 s=""
+	while ((l > 2048)); do s="${s}2048,"; l=$((l - 2048)); done
+	echo "$s$l"
+}
+
+# ---- 0. memcpy: what one copying core can do, per frame size ---------------
+bench_memcpy() {
+	local len out
+	for len in 64 1500 9000; do
+		out=$(taskset -c 1 "$BENCH" -m memcpy -l "$len" -t 1)
+		record memcpy "$len B" bound pps "$(kv pps <<<"$out")" pps
+		record memcpy "$len B" bound Bps "$(kv bytes_per_s <<<"$out")" B/s
+	done
+}
+
+# ---- 1. library throughput ---------------------------------------------------
+# DIR s2m: the slave sends to the master; m2s the reverse.  Sender on CPU 0,
+# receiver on CPU 1.
+lib_ours() {
+	local dir=$1 len=$2 sock=$T/lib.sock tx=slave rx=master rxp txp
+	[ "$dir" = m2s ] && { tx=master; rx=slave; }
+	rm -f "$sock"
+	taskset -c 1 "$BENCH" -m rx -r $rx -s "$sock" -l "$len" -w $WARM -t "$WIN" >"$T/rx.out" 2>&1 &
+	rxp=$!; track $rxp
+	taskset -c 0 "$BENCH" -m tx -r $tx -s "$sock" -l "$len" -w $WARM -t "$WIN" >"$T/tx.out" 2>&1 &
+	txp=$!; track $txp
+	wait $rxp
+	stop $txp
+	record lib "$dir $len B" ours pps "$(kv pps <"$T/rx.out")" pps
+}
+
+lib_anchor() {
+	local dir=$1 len=$2 sock=$T/lib.sock txr=client rxr=server first second pps
+	[ "$dir" = m2s ] && { txr=server; rxr=client; }
+	rm -f "$sock"
+	local vd="socket=$sock,socket-abstract=no,id=0"
+	# the server first: a DPDK client connects once, when its port starts
+	if [ $rxr = server ]; then
+		tp_start tprx 1 "" --vdev="net_memif0,role=server,$vd" -- --forward-mode=rxonly \
+			--stats-period 1 --total-num-mbufs=16384
+		first=$TP_PID
+		wait_for 5 grep -aq 'Checking link\|NIC statistics' "$T/tprx.log"
+		tp_start tptx 0 "" --vdev="net_memif0,role=client,$vd" -- --forward-mode=txonly \
+			--txpkts="$(txpkts "$len")" --stats-period 1 --total-num-mbufs=16384
+		second=$TP_PID
+	else
+		tp_start tptx 0 "" --vdev="net_memif0,role=server,$vd" -- --forward-mode=txonly \
+			--txpkts="$(txpkts "$len")" --stats-period 1 --total-num-mbufs=16384
+		first=$TP_PID
+		wait_for 5 grep -aq 'Checking link\|NIC statistics' "$T/tptx.log"
+		tp_start tprx 1 "" --vdev="net_memif0,role=client,$vd" -- --forward-mode=rxonly \
+			--stats-period 1 --total-num-mbufs=16384
+		second=$TP_PID
+	fi
+	pps=$(tp_wait_pps tprx Rx-pps "$WIN" $((WIN + 10)))
+	tp_stop "$([ $rxr = server ] && echo tprx || echo tptx)" "$first"
+	tp_stop "$([ $rxr = server ] && echo tptx || echo tprx)" "$second"
+	record lib "$dir $len B" testpmd pps "${pps:-0}" pps
+}
+
+# ---- 2. round-trip latency ---------------------------------------------------
+# pong (master) on CPU 1, ping (slave) on CPU 0, 64-byte frames.
+lat_ours() {
+	local mode=$1 sock=$T/lat.sock irq="" pp m
+	[ "$mode" = interrupt ] && irq=-I
+	rm -f "$sock"
+	taskset -c 1 "$BENCH" -m pong -r master -s "$sock" $irq >/dev/null 2>&1 &
+	pp=$!; track $pp
+	taskset -c 0 "$BENCH" -m ping -r slave -s "$sock" $irq -w $WARM -t "$WIN" >"$T/ping.out" 2>&1
+	stop $pp
+	for m in p50 p99 p999; do record lat "$mode" ours "$m" "$(kv $m <"$T/ping.out")" us; done
+}
+
+# anchor: testpmd (macswap, polling) answers the same pinger; testpmd has
+# no interrupt mode, so only for polling.
+lat_anchor() {
+	local mode=$1 sock=$T/lat.sock m
+	[ "$mode" = polling ] || return 0
+	rm -f "$sock"
+	tp_start tplat 1 "" --vdev="net_memif0,role=server,socket=$sock,socket-abstract=no,id=0" \
+		-- --forward-mode=macswap --stats-period 1 --total-num-mbufs=16384
+	local tp=$TP_PID
+	wait_for 5 grep -aq 'Checking link\|NIC statistics' "$T/tplat.log"
+	taskset -c 0 "$BENCH" -m ping -r slave -s "$sock" -w $WARM -t "$WIN" >"$T/ping.out" 2>&1 ||
+		cat "$T/ping.out" >&2
+	tp_stop tplat "$tp"
+	for m in p50 p99 p999; do record lat "$mode" testpmd "$m" "$(kv $m <"$T/ping.out")" us; done
+}
+
+# ---- 3. bridge throughput ------------------------------------------------------
+# One bridge memif (server) <-> TAP mbtap0 in namespace $BNS, the bridge on
+# CPU 1, the traffic source and sink on CPU 0.
+#   m2t: memif_bench tx (slave) -> bridge -> TAP; counted by the TAP's
+#        rx_packets (frames the bridge wrote into the kernel).
+#   t2m: tap_blast in the namespace -> TAP -> bridge -> memif_bench rx
+#        (slave, interrupt mode); counted by memif_bench.
+bridge_conf() {
+	echo "{ \"name\": \"b0\", \"memif\": { \"role\": \"master\", \"socket\": \"$T/br.sock\",
+	  \"rx_mode\": \"$BRX\" }, \"host\": { \"name\": \"mbtap0\", \"netns\": \"$BNS\" } }"
+}
+
+# bridge_measure DIR LEN: drives traffic through whatever bridge is up.
+bridge_measure() {
+	local dir=$1 len=$2 src rxp c0 c1 t0 t1
+	if [ "$dir" = m2t ]; then
+		taskset -c 0 "$BENCH" -m tx -r slave -s "$T/br.sock" -l "$len" -w 1 -t "$WIN" \
+			>/dev/null 2>&1 &
+		src=$!; track $src
+		wait_for 10 eval '[ "$(dev_counter "$BNS" mbtap0 rx_packets)" -gt 0 ]'
+		sleep $WARM
+		c0=$(dev_counter "$BNS" mbtap0 rx_packets); t0=$(now)
+		sleep "$WIN"
+		c1=$(dev_counter "$BNS" mbtap0 rx_packets); t1=$(now)
+		stop $src
+		echo "($c1 - $c0) / ($t1 - $t0)" | bc -l | xargs printf '%.0f\n'
+	else
+		taskset -c 0 "$BENCH" -m rx -I -r slave -s "$T/br.sock" -l "$len" -w $WARM -t "$WIN" \
+			>"$T/brx.out" 2>&1 &
+		rxp=$!; track $rxp
+		sleep 0.3
+		ip netns exec "$BNS" taskset -c 0 "$BLAST" -d mbtap0 -l "$len" -t $((WIN + 10)) \
+			>/dev/null 2>&1 &
+		src=$!; track $src
+		wait $rxp
+		stop $src
+		kv pps <"$T/brx.out"
+	fi
+}
+
+bridge_ours() {
+	local pps
+	rm -f "$T/br.sock"
+	md_start br 1 "$(bridge_conf)" || return
+	local md=$MD_PID
+	pps=$(bridge_measure "$@")
+	stop $md
+	record bridge "$1 $2 B" ours pps "${pps:-0}" pps
+}
+
+bridge_anchor() {
+	local pps
+	rm -f "$T/br.sock"
+	tp_start tpbr 1 "$BNS" --vdev="net_memif0,role=server,socket=$T/br.sock,socket-abstract=no" \
+		--vdev=net_tap0,iface=mbtap0 -- --forward-mode=io --stats-period 1 \
+		--total-num-mbufs=16384
+	local tp=$TP_PID
+	wait_for 5 grep -aq 'Checking link\|NIC statistics' "$T/tpbr.log"
+	ip -n "$BNS" link set mbtap0 up
+	pps=$(bridge_measure "$@")
+	tp_stop tpbr "$tp"
+	record bridge "$1 $2 B" testpmd pps "${pps:-0}" pps
+}
+
+# ---- 4. idle cost -------------------------------------------------------------
+# 10 bridges memif (server, ids 0-9 on one socket) <-> TAP mbi0..9, all
+# connected to one idle memif_bench (10 connections); CPU time of the bridge
+# process over $IDLE seconds, as % of one core.
+idle_measure() { # PID
+	local n0 n1 k0 k1
+	sleep 1
+	n0=$(cpu_ns "$1"); k0=$(cpu_ticks "$1")
+	sleep "$IDLE"
+	n1=$(cpu_ns "$1"); k1=$(cpu_ticks "$1")
+	# The scheduler's ns are precise for a thread that sleeps, but are
+	# only brought up to date when it is switched out: a thread that never
+	# leaves its CPU (testpmd's forwarding lcore) shows up in the ticks.
+	IDLE_TICKS=$((k1 - k0))
+	IDLE_PCT=$(echo "a = ($n1 - $n0) / ($IDLE * 10000000);
+		b = $IDLE_TICKS * 100 / ($IDLE * $(getconf CLK_TCK)); if (a > b) a else b" | bc -l)
+}
+
+idle_peer() {
+	taskset -c 0 "$BENCH" -m idle -I -N 10 -r slave -s "$T/idle.sock" >/dev/null 2>&1 &
+	IDLE_PEER=$!; track $IDLE_PEER
+}
+
+idle_ours() {
+	local i br="" md
+	for i in $(seq 0 9); do
+		br="$br${br:+,} { \"name\": \"i$i\", \"memif\": { \"socket\": \"$T/idle.sock\", \"id\": $i },
+		  \"host\": { \"name\": \"mbi$i\", \"netns\": \"$INS\" } }"
+	done
+	rm -f "$T/idle.sock"
+	md_start idle 1 "$br" || return
+	md=$MD_PID
+	idle_peer
+	wait_for 10 md_links_up idle 10 || echo "bench: idle: not all 10 links up" >&2
+	idle_measure "$md"
+	stop $IDLE_PEER
+	stop $md
+	record idle "10 bridges, ${IDLE}s" ours cpu% "$(printf '%.4f' "$IDLE_PCT")" "% of a core"
+	record idle "10 bridges, ${IDLE}s" ours ticks "$IDLE_TICKS" "utime+stime"
+}
+
+idle_anchor() {
+	local i v=()
+	for i in $(seq 0 9); do
+		v+=(--vdev="net_memif$i,role=server,socket=$T/idle.sock,socket-abstract=no,id=$i"
+			--vdev="net_tap$i,iface=mbi$i")
+	done
+	rm -f "$T/idle.sock"
+	tp_start tpidle 1 "$INS" "${v[@]}" -- --forward-mode=io --stats-period 1 \
+		--total-num-mbufs=32768
+	local tp=$TP_PID
+	wait_for 10 grep -aq 'Checking link\|NIC statistics' "$T/tpidle.log"
+	idle_peer
+	wait_for 10 tp_connected tpidle 10 || echo "bench: idle: testpmd not all connected" >&2
+	idle_measure "$tp"
+	stop $IDLE_PEER
+	tp_stop tpidle "$tp"
+	record idle "10 bridges, ${IDLE}s" testpmd cpu% "$(printf '%.4f' "$IDLE_PCT")" "% of a core"
+	record idle "10 bridges, ${IDLE}s" testpmd ticks "$IDLE_TICKS" "utime+stime"
+}
+
+# ---- 5. pcap replay -------------------------------------------------------------
+bench_pcap() {
+	if ! git -C "$TOP" ls-files --error-unmatch daemon/port_pcap_file.c >/dev/null 2>&1; then
+		echo "bench: pcap replay skipped: the pcap-file host type (daemon/port_pcap_file.c) is not committed yet" >&2
+		record pcap "replay" skipped note 0 "pcap-file host type not in git yet"
+		return
+	fi
+	echo "bench: pcap replay: not written yet" >&2
+	record pcap "replay" skipped note 0 "benchmark not written yet"
+}
+
+# ---- run ---------------------------------------------------------------------------
+echo "bench: $(date -u '+%F %T') UTC, $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg), runs $RUNS, window ${WIN}s" >&2
+START=$SECONDS
+if wants memcpy; then log "memcpy bound"; bench_memcpy; fi
+if wants lib; then
+	log "library throughput"
+	for dir in s2m m2s; do
+		for len in 64 1500 9000; do alternate lib "$dir" "$len"; done
+	done
+fi
+if wants lat; then
+	log "round-trip latency"
+	for mode in polling interrupt; do alternate lat "$mode"; done
+fi
+if wants bridge; then
+	log "bridge throughput (memifd rx_mode $BRX)"
+	ns_new br || exit 1
+	BNS=$NS
+	for dir in m2t t2m; do
+		for len in 64 1500; do alternate bridge "$dir" "$len"; done
+	done
+fi
+if wants idle; then
+	log "idle cost"
+	ns_new idle || exit 1
+	INS=$NS
+	R=$RUNS; ((RUNS > 3)) && RUNS=3
+	alternate idle
+	RUNS=$R
+fi
+if wants pcap; then log "pcap replay"; bench_pcap; fi
+log "done in $((SECONDS - START)) s"
+python3 "$TOP/tests/bench/summarize.py" "$RAW" "$OUT/results.json" \
+	"load $(cut -d' ' -f1-3 /proc/loadavg), runs $RUNS, window ${WIN}s, bridge rx_mode $BRX"
