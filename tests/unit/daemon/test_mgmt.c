@@ -162,7 +162,13 @@ static void dispatch_answers_and_refuses(void **state)
 				  &res, msg), -EINVAL);
 	assert_non_null(strstr(msg, "memif.ring_size: must be a power of two"));
 	assert_int_equal(dispatch("create", "{}", &res, msg), -EINVAL);
-	assert_int_equal(dispatch("capture", "{\"action\": \"stop\"}", &res, msg), -ENOSYS);
+	assert_int_equal(dispatch("capture", "{\"action\": \"stop\"}", &res, msg), -EINVAL);
+	assert_string_equal(msg, "name: required");
+	assert_int_equal(dispatch("capture", "{\"action\": \"go\"}", &res, msg), -EINVAL);
+	assert_int_equal(dispatch("capture", "{\"action\": \"stop\", \"name\": \"x\"}",
+				  &res, msg), -ENOENT);
+	assert_int_equal(dispatch("capture", "{\"action\": \"start\", \"nmae\": \"x\"}",
+				  &res, msg), -EINVAL);
 	config_free(d.cfg);
 	d.cfg = NULL;
 }
