@@ -289,14 +289,9 @@ set_timer (struct db *db, struct itimerspec timer)
   if (!db)
     return MEMIF_ERR_INVAL_ARG;
   db->timer_spec = timer;
-  if (db->timer_armed)
-    {
-      db->timer_armed = false; /* force a re-arm with the new value */
-      struct itimerspec off = { 0 };
-      timerfd_settime (db->timer_fd, 0, &off, NULL);
-    }
-  if (timer.it_value.tv_sec || timer.it_value.tv_nsec)
-    db_timer_update (db);
+  db->timer_armed = false; /* re-arm (or not) with the new value */
+  timerfd_settime (db->timer_fd, 0, &(struct itimerspec){ 0 }, NULL);
+  db_timer_update (db);
   return MEMIF_ERR_SUCCESS;
 }
 
@@ -507,10 +502,7 @@ memif_create (memif_conn_handle_t *conn, memif_conn_args_t *args,
   db->conns = c;
   *conn = c;
   if (!c->is_master)
-    {
-      conn_try_connect (c);
-      db_timer_update (db);
-    }
+    conn_try_connect (c); /* failing only arms the reconnect timer */
   return MEMIF_ERR_SUCCESS;
 }
 
@@ -579,15 +571,7 @@ memif_request_connection (memif_conn_handle_t conn)
     return MEMIF_ERR_INVAL_ARG;
   if (c->ses)
     return MEMIF_ERR_ALRCONN;
-  int fd = sock_connect (c);
-  if (fd < 0)
-    {
-      db_timer_update (c->db);
-      return -fd;
-    }
-  session_new_client (c, fd);
-  db_timer_update (c->db);
-  return c->ses ? MEMIF_ERR_SUCCESS : MEMIF_ERR_NOMEM;
+  return conn_try_connect (c);
 }
 
 API int

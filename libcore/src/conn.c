@@ -284,7 +284,7 @@ server_on_init (struct session *ses, const struct msg_init *in)
   c->ses = ses;
   msg_copy_string (c->remote_name, in->name, sizeof in->name);
   ses->state = SS_WAIT_CONFIG;
-  msg_connect (&m, MSG_ACK, "");
+  msg_ack (&m);
   if (session_send (ses, &m, -1) < 0)
     session_fail (ses, MEMIF_ERR_SYSCALL, "control socket error", false);
 }
@@ -312,7 +312,7 @@ server_on_add_region (struct session *ses, const struct msg_add_region *ar,
       return proto_error (ses, err, why);
     }
   c->nregions++;
-  msg_connect (&m, MSG_ACK, "");
+  msg_ack (&m);
   if (session_send (ses, &m, -1) < 0)
     session_fail (ses, MEMIF_ERR_SYSCALL, "control socket error", false);
 }
@@ -353,7 +353,7 @@ server_on_add_ring (struct session *ses, const struct msg_add_ring *ar,
 			   .region = ar->region,
 			   .offset = ar->offset,
 			   .fd = fd };
-  msg_connect (&m, MSG_ACK, "");
+  msg_ack (&m);
   if (session_send (ses, &m, -1) < 0)
     session_fail (ses, MEMIF_ERR_SYSCALL, "control socket error", false);
 }
@@ -419,19 +419,22 @@ session_new_client (struct conn *c, int fd)
   c->ses = ses;
 }
 
-void
+/* Start a slave's handshake; returns 0 or why the socket did not connect
+ * (also kept as the interface's error).  The reconnect timer follows. */
+int
 conn_try_connect (struct conn *c)
 {
   int fd = sock_connect (c);
 
   if (fd < 0)
-    {
-      snprintf (c->error, sizeof c->error, "cannot connect: %s",
-		memif_strerror (-fd));
-      return;
-    }
-  session_new_client (c, fd);
+    snprintf (c->error, sizeof c->error, "cannot connect: %s",
+	      memif_strerror (-fd));
+  else
+    session_new_client (c, fd);
   db_timer_update (c->db);
+  if (fd < 0)
+    return -fd;
+  return c->ses ? MEMIF_ERR_SUCCESS : MEMIF_ERR_NOMEM;
 }
 
 static void

@@ -128,8 +128,10 @@ db_timer_update (struct db *db)
   bool need = false;
   struct conn *c;
 
-  for (c = db->conns; c && !need; c = c->next)
-    need = !c->is_master && !c->ses && !c->deleted;
+  /* An all-zero timer means the application disabled reconnects. */
+  if (db->timer_spec.it_value.tv_sec || db->timer_spec.it_value.tv_nsec)
+    for (c = db->conns; c && !need; c = c->next)
+      need = !c->is_master && !c->ses && !c->deleted;
   if (need == db->timer_armed)
     return;
   timerfd_settime (db->timer_fd, 0, need ? &db->timer_spec : &off, NULL);

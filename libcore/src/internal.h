@@ -234,6 +234,7 @@ int sock_recv (int fd, struct msg *m, int *fd_out);
 int errno_to_memif (int err);
 
 /* msg.c: building and checking messages; no I/O */
+void msg_ack (struct msg *m);
 void msg_hello (struct msg *m, const char *name);
 void msg_init (struct msg *m, uint32_t id, uint8_t mode,
 	       const uint8_t *secret, const char *name);
@@ -268,7 +269,7 @@ int session_on_event (struct session *ses, uint8_t events);
 void session_fail (struct session *ses, int err, const char *reason,
 		   bool tell_peer);
 void session_close (struct session *ses);
-void conn_try_connect (struct conn *c);
+int conn_try_connect (struct conn *c);
 void conn_teardown (struct conn *c);
 void housekeeping_run (struct db *db);
 void conn_destroy (struct conn *c); /* api.c */

@@ -33,6 +33,12 @@ msg_copy_string (char *dst, const uint8_t *src, size_t field_len)
 }
 
 void
+msg_ack (struct msg *m)
+{
+  msg_zero (m, MSG_ACK);
+}
+
+void
 msg_hello (struct msg *m, const char *name)
 {
   msg_zero (m, MSG_HELLO);
