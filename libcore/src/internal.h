@@ -28,6 +28,7 @@
 #define HANDSHAKE_TIMEOUT_MS 5000
 #define MAX_PENDING_SESSIONS 64 /* accepted, not yet matched by INIT */
 #define SESSION_OUTQ 4
+#define SLAVE_BUFFER_REGION 1 /* slave layout: rings in region 0, buffers in 1 */
 
 struct db;
 struct sock;
@@ -262,19 +263,29 @@ int guard_add (void *addr, uint64_t size, int kick_fd);
 bool guard_tripped (int slot);
 void guard_remove (int slot);
 
-/* conn.c: sessions and the handshake */
-void session_new_client (struct conn *c, int fd);
-int session_new_server (struct sock *s, int fd);
+/* session.c: control sessions, their end, housekeeping */
+struct session *session_alloc (struct db *db, struct sock *s, int fd,
+			       uint8_t state);
+int session_send (struct session *ses, const struct msg *m, int pass_fd);
 int session_on_event (struct session *ses, uint8_t events);
 void session_fail (struct session *ses, int err, const char *reason,
 		   bool tell_peer);
 void session_close (struct session *ses);
-int conn_try_connect (struct conn *c);
+void pending_unlink (struct session *ses);
+void proto_error (struct session *ses, int err, const char *reason);
+void conn_set_reason (char *dst, const char *reason);
+void conn_callback (struct conn *c, memif_connection_update_t *cb);
 void conn_teardown (struct conn *c);
 void housekeeping_run (struct db *db);
+
+/* handshake.c: the meaning of each message, per state and role */
+void session_new_client (struct conn *c, int fd);
+int session_new_server (struct sock *s, int fd);
+int conn_try_connect (struct conn *c);
+void handshake_dispatch (struct session *ses, const struct msg *m, int fd);
 void conn_destroy (struct conn *c); /* api.c */
 
-/* datapath.c */
+/* queue.c */
 int queue_setup_client (struct conn *c);
 int queue_setup_server (struct conn *c);
 void queue_free_all (struct conn *c);
