@@ -96,6 +96,10 @@ if [ ! -x "$ROOT/usr/bin/apt-get" ]; then
 		{ tail -n 20 "$LOGDIR/debootstrap.log"; die "debootstrap"; }
 fi
 
+# The root a bind mount of itself, so that / is a mount point in the chroot
+# (`ip netns exec` remounts / as a slave in its own mount namespace).
+mnt / --bind "$ROOT"
+mount --make-private "$ROOT"
 mnt /proc -t proc proc
 mnt /sys --rbind /sys
 mount --make-rslave "$ROOT/sys"

@@ -82,7 +82,7 @@ gone() { ! kill -0 "$1" 2>/dev/null; }
 wait_for 10 gone "$MEMIFD_PID" || fail "memifd under strace did not stop"
 wait "$MEMIFD_PID" || { cat "$T/s.log"; fail "memifd under strace exited $?"; }
 grep -q "stopped" "$T/s.log" || fail "memifd did not stop cleanly"
-sed -n 's/^[0-9]* \([a-z0-9_]*\)(.*/\1/p' "$T/strace.out" | sort -u >"$T/used"
+sed -n 's/^[0-9]\+ \+\([a-z0-9_]\+\)(.*/\1/p' "$T/strace.out" | sort -u >"$T/used"
 n=$(wc -l <"$T/used")
 echo "$n distinct system calls"
 [ "$n" -ge 20 ] || { head "$T/strace.out"; fail "strace recorded too little"; }
