@@ -106,6 +106,8 @@ static int bridge_on_disconnect(memif_conn_handle_t conn, void *ctx)
 
 	(void)conn;
 	bridge_read_details(b);
+	if (b->host_error[0]) /* the host went: that is why */
+		snprintf(b->reason, sizeof(b->reason), "%s", b->host_error);
 	if (b->deleting && !was_up)
 		return 0;
 	if (!was_up) {
@@ -147,18 +149,34 @@ static void bridge_fill_args(const struct bridge *b, memif_conn_args_t *a)
 				    : MEMIF_INTERFACE_MODE_ETHERNET;
 }
 
-static int bridge_memif_open(struct bridge *b, char *err, size_t errlen)
+/* A master's socket directory must exist (one missing level is made); a
+ * slave only warns, as its peer may make it later. */
+static int bridge_memif_check(struct bridge *b, char *err, size_t errlen)
+{
+	const struct memif_conf *mc = &b->conf.memif;
+	char why[CONF_PATH_MAX + 64];
+
+	if (mc->is_master && mc->socket[0] == '/')
+		mif_mkdir_parent(mc->socket);
+	if (!mif_socket_dir_check(mc->socket, why, sizeof(why)))
+		return 0;
+	if (!mc->is_master) {
+		log_warn("%s: %s (yet): connecting every second", b->conf.name, why);
+		return 0;
+	}
+	snprintf(err, errlen, "memif socket %s: %s", mc->socket, why);
+	return -EIO;
+}
+
+/* Creates the memif interface on b->sock (and sets its socket file's
+ * owner and mode: libcore binds it again after its last interface went). */
+static int bridge_memif_create(struct bridge *b, char *err, size_t errlen)
 {
 	const struct memif_conf *mc = &b->conf.memif;
 	memif_conn_args_t args;
+	char why[256];
 	int saved, r;
 
-	r = mif_socket_get(mc->socket, mc->netns, mc->is_master, &b->sock);
-	if (r != MEMIF_ERR_SUCCESS) {
-		snprintf(err, errlen, "memif socket %s: %s", mc->socket,
-			 memif_strerror(r));
-		return -EIO;
-	}
 	r = netns_enter(mc->netns, &saved);
 	if (r) {
 		snprintf(err, errlen, "netns %s: %s", mc->netns, strerror(-r));
@@ -174,7 +192,45 @@ static int bridge_memif_open(struct bridge *b, char *err, size_t errlen)
 			 memif_strerror(r));
 		return -EIO;
 	}
+	if (mc->is_master && mif_socket_chown(mc, why, sizeof(why))) {
+		snprintf(err, errlen, "memif socket %s: %s", mc->socket, why);
+		return -EIO;
+	}
 	return 0;
+}
+
+static int bridge_memif_open(struct bridge *b, char *err, size_t errlen)
+{
+	const struct memif_conf *mc = &b->conf.memif;
+	int r;
+
+	r = mif_socket_get(mc->socket, mc->netns, mc->is_master, &b->sock);
+	if (r != MEMIF_ERR_SUCCESS) {
+		snprintf(err, errlen, "memif socket %s: %s", mc->socket,
+			 memif_strerror(r));
+		return -EIO;
+	}
+	return bridge_memif_create(b, err, errlen);
+}
+
+static int bridge_port_open(struct bridge *b, char *err, size_t errlen)
+{
+	const struct host_conf *hc = &b->conf.host;
+	int r;
+
+	b->port = port_open(hc, b->conf.memif.mode == MM_IP, b->host_attach_only,
+			    err, errlen);
+	if (!b->port)
+		return -EIO;
+	b->host_lf.fd = b->port->fd;
+	b->host_lf.cb = bridge_io_host_input;
+	r = loop_add(b->loop, &b->host_lf, EPOLLIN);
+	if (r) {
+		snprintf(err, errlen, "watching %s: %s", hc->name, strerror(-r));
+		port_close(b->port);
+		b->port = NULL;
+	}
+	return r;
 }
 
 int bridge_new(struct loop *l, const struct bridge_conf *bc, bool from_config,
@@ -193,19 +249,11 @@ int bridge_new(struct loop *l, const struct bridge_conf *bc, bool from_config,
 	b->since = time(NULL);
 	b->max_frame = bc->host.mtu + (bc->memif.mode == MM_ETHERNET ? 18 : 0);
 	b->poller.poll = bridge_io_poll;
-	b->port = port_open(&bc->host, bc->memif.mode == MM_IP, err, errlen);
-	if (!b->port) {
-		r = -EIO;
-		goto fail;
-	}
-	b->host_lf.fd = b->port->fd;
-	b->host_lf.cb = bridge_io_host_input;
-	r = loop_add(l, &b->host_lf, EPOLLIN);
-	if (r) {
-		snprintf(err, errlen, "watching %s: %s", bc->host.name, strerror(-r));
-		goto fail;
-	}
-	r = bridge_memif_open(b, err, errlen);
+	r = bridge_memif_check(b, err, errlen);
+	if (!r)
+		r = bridge_port_open(b, err, errlen);
+	if (!r)
+		r = bridge_memif_open(b, err, errlen);
 	if (r)
 		goto fail;
 	log_info("%s: %s on %s id %u <-> %s %s", bc->name,
@@ -301,10 +349,69 @@ bool bridge_is_up(const struct bridge *b)
 	return b->link_up;
 }
 
+/* The host device vanished (deleted from outside, or its namespace went):
+ * the memif side goes down with that reason and the port is closed;
+ * bridge_host_retry opens it again. */
+static void bridge_host_lost(struct bridge *b)
+{
+	const struct host_conf *hc = &b->conf.host;
+	int r;
+
+	b->host_attach_only = !b->port->created;
+	b->host_retries = 0;
+	b->ctr.host_losses++;
+	snprintf(b->host_error, sizeof(b->host_error), "host %s %s was deleted",
+		 hc->type, hc->name);
+	log_warn("%s: %s: bridge down, %s", b->conf.name, b->host_error,
+		 b->host_attach_only ? "waiting for it to come back"
+				     : "making it again every second");
+	if (b->conn) {
+		r = memif_delete(&b->conn); /* the peer gets a DISCONNECT */
+		if (r != MEMIF_ERR_SUCCESS)
+			log_warn("%s: memif_delete: %s", b->conf.name,
+				 memif_strerror(r));
+	}
+	snprintf(b->reason, sizeof(b->reason), "%s", b->host_error);
+	loop_del(b->loop, &b->host_lf);
+	port_close(b->port);
+	b->port = NULL;
+}
+
+/* Once a second while the host device is gone. */
+static void bridge_host_retry(struct bridge *b)
+{
+	char err[256];
+
+	if (bridge_port_open(b, err, sizeof(err))) {
+		if (!b->host_retries++ && !b->host_attach_only)
+			log_warn("%s: %s (retrying every second)", b->conf.name, err);
+		else
+			log_debug("%s: %s", b->conf.name, err);
+		return;
+	}
+	if (bridge_memif_create(b, err, sizeof(err))) {
+		log_warn("%s: %s (retrying every second)", b->conf.name, err);
+		if (b->conn)
+			memif_delete(&b->conn);
+		loop_del(b->loop, &b->host_lf);
+		port_close(b->port);
+		b->port = NULL;
+		return;
+	}
+	log_notice("%s: host %s %s is back (%s): bridge up again", b->conf.name,
+		   b->conf.host.type, b->conf.host.name,
+		   b->port->created ? "made again" : "attached to");
+	b->host_error[0] = '\0';
+}
+
 void bridge_tick(struct bridge *b)
 {
 	int saved, r;
 
+	if (b->port && b->port->dead && b->port->ops->recover)
+		bridge_host_lost(b);
+	else if (!b->port && !b->deleting)
+		bridge_host_retry(b);
 	if (b->link_up || b->conf.memif.is_master || !b->conn)
 		return;
 	if (netns_enter(b->conf.memif.netns, &saved))

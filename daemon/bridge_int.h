@@ -23,6 +23,7 @@ struct dir_counters {
 struct bridge_counters {
 	struct dir_counters to_host, to_memif;
 	uint64_t link_ups, link_downs;
+	uint64_t host_losses; /* the host device vanished (port recover) */
 };
 
 /* A receive queue: slots of an unfinished chain are carried over. */
@@ -53,6 +54,10 @@ struct bridge {
 	bool link_up, deleting;
 	time_t since;
 	char peer_name[64], peer_if_name[64], reason[128];
+	/* while the host device is gone (port NULL): why; "" otherwise */
+	char host_error[128];
+	bool host_attach_only; /* reopen: only take a device that exists */
+	unsigned host_retries;
 	unsigned nrx, ntx, ring_size, buffer_size;
 	unsigned max_frame;
 	struct rxq *rxq; /* n_rxq entries (the counts at link up) */

@@ -33,11 +33,12 @@ json_t *bridge_counters_to_json(struct bridge *b)
 	struct dir_counters to_host = b->ctr.to_host;
 
 	to_host.bad_desc = bridge_bad_desc(b);
-	return json_pack("{s:o, s:o, s:I, s:I, s:s}",
+	return json_pack("{s:o, s:o, s:I, s:I, s:I, s:s}",
 			 "to_host", dir_json(&to_host),
 			 "to_memif", dir_json(&b->ctr.to_memif),
 			 "link_ups", (json_int_t)b->ctr.link_ups,
 			 "link_downs", (json_int_t)b->ctr.link_downs,
+			 "host_losses", (json_int_t)b->ctr.host_losses,
 			 "last_disconnect_reason", b->reason);
 }
 
@@ -57,7 +58,11 @@ static json_t *str_or_null(const char *s)
 
 static json_t *memif_json(const struct memif_conf *mc)
 {
-	return json_pack("{s:s, s:s, s:o, s:I, s:s?, s:s, s:i, s:i, s:i, s:i, s:s}",
+	char mode[8];
+	json_t *m;
+
+	snprintf(mode, sizeof(mode), "%04o", (unsigned)mc->socket_mode);
+	m = json_pack("{s:s, s:s, s:o, s:I, s:s?, s:s, s:i, s:i, s:i, s:i, s:s}",
 			 "role", mc->is_master ? "master" : "slave",
 			 "socket", mc->socket,
 			 "netns", str_or_null(mc->netns),
@@ -69,6 +74,13 @@ static json_t *memif_json(const struct memif_conf *mc)
 			 "ring_size", (int)mc->ring_size,
 			 "buffer_size", (int)mc->buffer_size,
 			 "rx_mode", config_rx_mode_name(mc->rx_mode));
+	if (m && mc->is_master && mc->socket[0] == '/')
+		json_object_update_new(m, json_pack("{s:o, s:o, s:o}",
+			"socket_owner", str_or_null(mc->socket_owner),
+			"socket_group", str_or_null(mc->socket_group),
+			"socket_mode", mc->has_socket_mode ? json_string(mode)
+							   : json_null()));
+	return m;
 }
 
 static json_t *host_json(struct bridge *b)
@@ -89,7 +101,7 @@ static json_t *state_json(struct bridge *b)
 	char when[32];
 
 	bridge_format_time(b->since, when, sizeof(when));
-	return json_pack("{s:s, s:s, s:I, s:s, s:s, s:s, s:i, s:i, s:i, s:i, s:s}",
+	return json_pack("{s:s, s:s, s:I, s:s, s:s, s:s, s:i, s:i, s:i, s:i, s:s, s:s}",
 			 "link", b->link_up ? "up" : "down",
 			 "since", when,
 			 "since_epoch", (json_int_t)b->since,
@@ -100,7 +112,8 @@ static json_t *state_json(struct bridge *b)
 			 "tx_queues", b->link_up ? (int)b->ntx : 0,
 			 "ring_size", b->link_up ? (int)b->ring_size : 0,
 			 "buffer_size", b->link_up ? (int)b->buffer_size : 0,
-			 "host_state", b->port ? b->port->ops->state(b->port) : "gone");
+			 "host_state", b->port ? b->port->ops->state(b->port) : "gone",
+			 "host_error", b->host_error);
 }
 
 json_t *bridge_capture_to_json(struct bridge *b)

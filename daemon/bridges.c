@@ -67,6 +67,12 @@ static int bridges_conflict(struct memifd *d, const struct bridge_conf *bc,
 				 "bridge %s", bc->memif.socket, bc->memif.id, o->name);
 			return -EBUSY;
 		}
+		if (config_socket_file_conflict(&o->memif, &bc->memif)) {
+			snprintf(msg, len, "memif socket %s has another "
+				 "socket_owner, socket_group or socket_mode in "
+				 "bridge %s", bc->memif.socket, o->name);
+			return -EBUSY;
+		}
 		if (config_host_conflict(&o->host, &bc->host, what, sizeof(what))) {
 			snprintf(msg, len, "host %s is used by bridge %s", what,
 				 o->name);

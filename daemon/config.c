@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <grp.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +45,69 @@ static void read_secret_file(struct vctx *v, const char *path,
 	mc->has_secret = true;
 }
 
+/* An octal mode string like "0660" at parent.key. */
+static void parse_mode(struct vctx *v, json_t *obj, const char *parent,
+		       const char *key, mode_t *out, bool *given)
+{
+	char mode[16], sub[256], *end;
+	unsigned long m;
+
+	if (!conf_get_string(v, obj, parent, key, mode, sizeof(mode)))
+		return;
+	errno = 0;
+	m = strtoul(mode, &end, 8);
+	if (!*mode || *end || errno || m > 0777) {
+		conf_subpath(sub, sizeof(sub), parent, key);
+		conf_err(v, sub, false, "must be an octal mode string like \"0660\"");
+		return;
+	}
+	*out = (mode_t)m;
+	if (given)
+		*given = true;
+}
+
+/* socket_owner, socket_group, socket_mode: a master's socket file only. */
+static void parse_socket_file(struct vctx *v, json_t *obj, const char *path,
+			      struct memif_conf *mc)
+{
+	static const char *const keys[] = { "socket_owner", "socket_group",
+		"socket_mode" };
+	char sub[256];
+
+	conf_subpath(sub, sizeof(sub), path, "socket_owner");
+	if (conf_get_string(v, obj, path, "socket_owner", mc->socket_owner,
+			    sizeof(mc->socket_owner)) && !getpwnam(mc->socket_owner))
+		conf_err(v, sub, false, "no user named %s", mc->socket_owner);
+	conf_subpath(sub, sizeof(sub), path, "socket_group");
+	if (conf_get_string(v, obj, path, "socket_group", mc->socket_group,
+			    sizeof(mc->socket_group)) && !getgrnam(mc->socket_group))
+		conf_err(v, sub, false, "no group named %s", mc->socket_group);
+	parse_mode(v, obj, path, "socket_mode", &mc->socket_mode,
+		   &mc->has_socket_mode);
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		if (!json_object_get(obj, keys[i]))
+			continue;
+		conf_subpath(sub, sizeof(sub), path, keys[i]);
+		if (!mc->is_master)
+			conf_err(v, sub, true, "only for a master (a slave's "
+				 "socket file belongs to its peer)");
+		else if (mc->socket[0] == '@')
+			conf_err(v, sub, true, "an abstract socket has no file: "
+				 "owner, group and mode do not apply");
+	}
+}
+
+bool config_socket_file_conflict(const struct memif_conf *a,
+				 const struct memif_conf *b)
+{
+	return a->is_master && b->is_master && a->socket[0] == '/' &&
+	       !strcmp(a->socket, b->socket) &&
+	       (strcmp(a->socket_owner, b->socket_owner) ||
+		strcmp(a->socket_group, b->socket_group) ||
+		a->has_socket_mode != b->has_socket_mode ||
+		a->socket_mode != b->socket_mode);
+}
+
 /* ---- sections -------------------------------------------------------------- */
 
 static void parse_memif(struct vctx *v, json_t *obj, const char *path,
@@ -51,7 +115,8 @@ static void parse_memif(struct vctx *v, json_t *obj, const char *path,
 {
 	static const char *const keys[] = { "role", "socket", "netns", "id",
 		"secret", "secret_file", "mode", "rx_queues", "tx_queues",
-		"ring_size", "buffer_size", "rx_mode", NULL };
+		"ring_size", "buffer_size", "rx_mode", "socket_owner",
+		"socket_group", "socket_mode", NULL };
 	static const char *const roles[] = { "master", "server", "slave", "client", NULL };
 	static const int role_vals[] = { 1, 1, 0, 0 };
 	static const char *const modes[] = { "ethernet", "ip", NULL };
@@ -89,6 +154,7 @@ static void parse_memif(struct vctx *v, json_t *obj, const char *path,
 		      sizeof(unsigned));
 	conf_get_enum(v, obj, path, "rx_mode", rxm, rxm_vals, &rx_mode);
 	mc->rx_mode = (enum rx_mode)rx_mode;
+	parse_socket_file(v, obj, path, mc);
 }
 
 static void bridge_defaults(struct bridge_conf *bc)
@@ -159,8 +225,6 @@ static void parse_control(struct vctx *v, json_t *obj, struct control_conf *cc)
 {
 	static const char *const keys[] = { "socket", "group", "mode",
 		"max_clients", NULL };
-	char mode[16], *end;
-	unsigned long m;
 
 	conf_check_keys(v, obj, "control", keys);
 	if (conf_get_string(v, obj, "control", "socket", cc->socket, sizeof(cc->socket)) &&
@@ -169,15 +233,7 @@ static void parse_control(struct vctx *v, json_t *obj, struct control_conf *cc)
 	if (conf_get_string(v, obj, "control", "group", cc->group, sizeof(cc->group)) &&
 			    !getgrnam(cc->group))
 		conf_err(v, "control.group", false, "no group named %s", cc->group);
-	if (conf_get_string(v, obj, "control", "mode", mode, sizeof(mode))) {
-		errno = 0;
-		m = strtoul(mode, &end, 8);
-		if (!*mode || *end || errno || m > 0777)
-			conf_err(v, "control.mode", false,
-				 "must be an octal mode string like \"0660\"");
-		else
-			cc->mode = (mode_t)m;
-	}
+	parse_mode(v, obj, "control", "mode", &cc->mode, NULL);
 	conf_get_uint(v, obj, "control", "max_clients", 1, 4096, &cc->max_clients,
 		      sizeof(unsigned));
 }
@@ -204,6 +260,12 @@ static void check_unique(struct vctx *v, struct config *cfg)
 				snprintf(path, sizeof(path), "bridges[%zu].memif", i);
 				conf_err(v, path, true, "socket %s id %u is already used "
 					 "by bridge %s", a->memif.socket, a->memif.id, b->name);
+			}
+			if (config_socket_file_conflict(&a->memif, &b->memif)) {
+				snprintf(path, sizeof(path), "bridges[%zu].memif", i);
+				conf_err(v, path, true, "socket %s has another "
+					 "socket_owner, socket_group or socket_mode in "
+					 "bridge %s", a->memif.socket, b->name);
 			}
 			if (config_host_conflict(&a->host, &b->host, what,
 						 sizeof(what))) {
@@ -355,7 +417,12 @@ bool config_bridge_equal(const struct bridge_conf *a, const struct bridge_conf *
 	       !strcmp(x->secret, y->secret) && x->mode == y->mode &&
 	       x->rx_queues == y->rx_queues && x->tx_queues == y->tx_queues &&
 	       x->ring_size == y->ring_size && x->buffer_size == y->buffer_size &&
-	       x->rx_mode == y->rx_mode && conf_host_equal(&a->host, &b->host);
+	       x->rx_mode == y->rx_mode &&
+	       !strcmp(x->socket_owner, y->socket_owner) &&
+	       !strcmp(x->socket_group, y->socket_group) &&
+	       x->has_socket_mode == y->has_socket_mode &&
+	       x->socket_mode == y->socket_mode &&
+	       conf_host_equal(&a->host, &b->host);
 }
 
 const struct bridge_conf *config_find_bridge(const struct config *cfg,

@@ -22,6 +22,7 @@
 #define CONF_NETNS_MAX 64
 #define CONF_PATH_MAX 108 /* sun_path */
 #define CONF_SECRET_MAX 24
+#define CONF_USER_MAX 64 /* user and group names, with NUL */
 #define CONF_FILE_MAX 256   /* pcap file paths, with NUL */
 #define CONF_FILTER_MAX 512 /* BPF filter expressions, with NUL */
 
@@ -32,6 +33,10 @@ struct memif_conf {
 	bool is_master;
 	char socket[CONF_PATH_MAX];
 	char netns[CONF_NETNS_MAX]; /* "" = the daemon's own namespace */
+	/* a master's socket file: "" / no mode = left as bind(2) made it */
+	char socket_owner[CONF_USER_MAX], socket_group[CONF_USER_MAX];
+	bool has_socket_mode;
+	mode_t socket_mode;
 	uint32_t id;
 	bool has_secret;
 	char secret[CONF_SECRET_MAX + 1];
@@ -110,6 +115,10 @@ int config_parse_bridge(json_t *obj, struct bridge_conf *bc,
  * what names it ("device NAME", "file PATH"). */
 bool config_host_conflict(const struct host_conf *a, const struct host_conf *b,
 			  char *what, size_t len);
+/* True when a and b are masters on one socket file that ask for another
+ * socket_owner, socket_group or socket_mode of it. */
+bool config_socket_file_conflict(const struct memif_conf *a,
+				 const struct memif_conf *b);
 /* Compiles a pcap-filter(7) expression for the link type of the memif
  * mode; 0, or -1 with libpcap's message in err. */
 int config_filter_check(const char *expr, bool l3, char *err, size_t errlen);

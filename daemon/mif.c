@@ -5,10 +5,13 @@
 #include "loop.h"
 
 #include <errno.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 struct mif_sock {
 	char path[CONF_PATH_MAX];
@@ -101,6 +104,78 @@ void mif_mkdir_parent(const char *path)
 	*slash = '\0';
 	if (mkdir(dir, 0755) == 0)
 		log_info("created directory %s", dir);
+}
+
+int mif_socket_dir_check(const char *path, char *err, size_t errlen)
+{
+	char dir[CONF_PATH_MAX];
+	struct stat st;
+	char *slash;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (path[0] != '/' || !slash)
+		return 0;
+	if (slash == dir)
+		slash++; /* "/sock": the root */
+	*slash = '\0';
+	if (stat(dir, &st) < 0) {
+		int e = errno;
+
+		if (e == ENOENT || e == ENOTDIR) {
+			snprintf(err, errlen, "socket directory %s does not exist",
+				 dir);
+			return -ENOENT;
+		}
+		snprintf(err, errlen, "socket directory %s: %s", dir, strerror(e));
+		return -e;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "socket directory %s is not a directory", dir);
+		return -ENOTDIR;
+	}
+	return 0;
+}
+
+int mif_socket_chown(const struct memif_conf *mc, char *err, size_t errlen)
+{
+	uid_t uid = (uid_t)-1;
+	gid_t gid = (gid_t)-1;
+	struct passwd *pw;
+	struct group *gr;
+	struct stat st;
+
+	if (mc->socket_owner[0]) {
+		if (!(pw = getpwnam(mc->socket_owner))) {
+			snprintf(err, errlen, "no user named %s", mc->socket_owner);
+			return -ENOENT;
+		}
+		uid = pw->pw_uid;
+	}
+	if (mc->socket_group[0]) {
+		if (!(gr = getgrnam(mc->socket_group))) {
+			snprintf(err, errlen, "no group named %s", mc->socket_group);
+			return -ENOENT;
+		}
+		gid = gr->gr_gid;
+	}
+	if (uid == (uid_t)-1 && gid == (gid_t)-1 && !mc->has_socket_mode)
+		return 0;
+	/* the file libcore just bound, not something put in its place */
+	if (lstat(mc->socket, &st) < 0 || !S_ISSOCK(st.st_mode)) {
+		snprintf(err, errlen, "%s is not a socket", mc->socket);
+		return -EIO;
+	}
+	if ((uid != (uid_t)-1 || gid != (gid_t)-1) &&
+	    lchown(mc->socket, uid, gid) < 0) {
+		snprintf(err, errlen, "chown %s: %s", mc->socket, strerror(errno));
+		return -errno;
+	}
+	if (mc->has_socket_mode && chmod(mc->socket, mc->socket_mode) < 0) {
+		snprintf(err, errlen, "chmod %s: %s", mc->socket, strerror(errno));
+		return -errno;
+	}
+	return 0;
 }
 
 int mif_socket_get(const char *path, const char *netns, bool is_master,

@@ -6,10 +6,12 @@
 #define MEMIFD_MIF_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <libmemif.h>
 
 struct loop;
+struct memif_conf;
 
 /* memif_init() with fds announced into loop; slaves are reconnected by the
  * bridges themselves (in their namespace), so the library's timer is off. */
@@ -27,5 +29,14 @@ void mif_socket_put(memif_socket_handle_t sock);
 
 /* Creates the missing directory of a socket path (one level, 0755). */
 void mif_mkdir_parent(const char *path);
+
+/* 0 when the directory of a file socket exists (abstract sockets have
+ * none); else -errno with err saying "socket directory DIR does not exist"
+ * (or is not a directory). */
+int mif_socket_dir_check(const char *path, char *err, size_t errlen);
+/* Gives a master's listening socket file the socket_owner, socket_group
+ * and socket_mode of mc (those that are set).  0, or -errno with err
+ * filled. */
+int mif_socket_chown(const struct memif_conf *mc, char *err, size_t errlen);
 
 #endif

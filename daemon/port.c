@@ -9,8 +9,8 @@ static const struct port_ops *const port_types[] = {
 	&port_tap_ops, &port_pcap_live_ops, &port_pcap_file_ops,
 };
 
-struct port *port_open(const struct host_conf *hc, bool l3, char *err,
-		       size_t errlen)
+struct port *port_open(const struct host_conf *hc, bool l3, bool attach_only,
+		       char *err, size_t errlen)
 {
 	const struct port_ops *ops = NULL;
 	struct port *p;
@@ -29,6 +29,7 @@ struct port *port_open(const struct host_conf *hc, bool l3, char *err,
 	}
 	p->ops = ops;
 	p->fd = -1;
+	p->attach_only = attach_only;
 	p->mtu = hc->mtu;
 	p->max_frame = hc->mtu + (l3 ? 0 : 18);
 	if (ops->open(p, hc, l3, err, errlen)) {

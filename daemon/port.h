@@ -11,7 +11,11 @@
  * readable again later (a file replay loses nothing); hold_output makes
  * -EAGAIN from writev back-pressure: the bridge keeps the frame in the memif
  * ring and retries when the fd is writable.  A port whose readv failed for
- * good sets dead: the bridge stops watching its fd.
+ * good sets dead: the bridge stops watching its fd.  With recover, a dead
+ * port means its device is gone: the bridge closes it, takes the memif side
+ * down and opens the port again every second (attach_only when the port
+ * had not created the device: then only a device that exists again is
+ * taken).
  */
 #ifndef MEMIFD_PORT_H
 #define MEMIFD_PORT_H
@@ -42,6 +46,7 @@ struct port_ops {
 	const char *(*state)(struct port *p);
 	void (*input_wait)(struct port *p);
 	bool hold_output;
+	bool recover;
 };
 
 struct port {
@@ -50,13 +55,15 @@ struct port {
 	unsigned mtu;
 	unsigned max_frame; /* mtu plus the Ethernet header and a VLAN tag */
 	bool dead;
+	bool attach_only; /* set by port_open: never create the device */
+	bool created;	  /* set by open: the port created its device */
 	void *priv; /* owned by the implementation */
 };
 
-/* Opens the port of hc->type.  Returns a new port (free with port_close),
- * or NULL with err filled. */
-struct port *port_open(const struct host_conf *hc, bool l3, char *err,
-		       size_t errlen);
+/* Opens the port of hc->type (attach_only: only if its device exists).
+ * Returns a new port (free with port_close), or NULL with err filled. */
+struct port *port_open(const struct host_conf *hc, bool l3, bool attach_only,
+		       char *err, size_t errlen);
 void port_close(struct port *p);
 
 extern const struct port_ops port_tap_ops;

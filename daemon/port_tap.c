@@ -4,7 +4,9 @@
  * The device is opened non-blocking without packet information, so one
  * read or write is exactly one frame.  A device we create without
  * "persist" disappears when its fd closes; an existing persistent device is
- * attached to and left in place.
+ * attached to and left in place.  A device deleted from outside (ip link
+ * del, or its namespace removed) fails reads and writes with EBADFD: the
+ * port is dead and the bridge recovers it (port.h).
  */
 #include "log.h"
 #include "netns.h"
@@ -47,6 +49,10 @@ static int tap_create(struct port *p, struct tap *t, const struct host_conf *hc)
 	if (r)
 		return r;
 	t->created = if_nametoindex(hc->name) == 0;
+	if (t->created && p->attach_only) {
+		r = -ENODEV;
+		goto cleanup;
+	}
 	p->fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	if (p->fd < 0) {
 		r = -errno;
@@ -105,7 +111,7 @@ static void tap_close(struct port *p)
 		close(t->ctl);
 	if (p->fd >= 0)
 		close(p->fd);
-	if (t && t->created && !t->persist)
+	if (t && t->created && !t->persist && !p->dead)
 		log_info("%s: removed", t->name);
 	free(t);
 	p->priv = NULL;
@@ -129,6 +135,7 @@ static int tap_open(struct port *p, const struct host_conf *hc, bool l3,
 	p->priv = t;
 	p->mtu = hc->mtu;
 	r = tap_create(p, t, hc);
+	p->created = t->created;
 	if (r) {
 		snprintf(err, errlen, "%s %s%s%s: %s", l3 ? "tun" : "tap",
 			 hc->name, *hc->netns ? " in netns " : "", hc->netns,
@@ -148,18 +155,30 @@ fail:
 	return r;
 }
 
+/* EBADFD: the device behind the fd is gone for good (the fd stays
+ * readable with an error, so it must not be watched any more). */
+static ssize_t tap_result(struct port *p, ssize_t n)
+{
+	struct tap *t = p->priv;
+	int e = errno;
+
+	if (n >= 0)
+		return n;
+	if (e == EBADFD && !p->dead) {
+		p->dead = true;
+		log_debug("%s: the device is gone", t->name);
+	}
+	return -e;
+}
+
 static ssize_t tap_readv(struct port *p, const struct iovec *iov, int iovcnt)
 {
-	ssize_t n = readv(p->fd, iov, iovcnt);
-
-	return n < 0 ? -errno : n;
+	return tap_result(p, readv(p->fd, iov, iovcnt));
 }
 
 static ssize_t tap_writev(struct port *p, const struct iovec *iov, int iovcnt)
 {
-	ssize_t n = writev(p->fd, iov, iovcnt);
-
-	return n < 0 ? -errno : n;
+	return tap_result(p, writev(p->fd, iov, iovcnt));
 }
 
 static void tap_set_carrier(struct port *p, bool up)
@@ -193,7 +212,7 @@ static const char *tap_state(struct port *p)
 	struct tap *t = p->priv;
 	struct ifreq ifr = { 0 };
 
-	if (tap_ifreq(t, SIOCGIFFLAGS, &ifr))
+	if (p->dead || tap_ifreq(t, SIOCGIFFLAGS, &ifr))
 		return "gone";
 	return (ifr.ifr_flags & IFF_UP) ? "up" : "down";
 }
@@ -207,4 +226,5 @@ const struct port_ops port_tap_ops = {
 	.set_carrier = tap_set_carrier,
 	.describe = tap_describe,
 	.state = tap_state,
+	.recover = true,
 };

@@ -68,7 +68,7 @@ assert br["host"]["mac"] == "02:00:00:00:00:05" and br["host"]["mtu"] == 1400, b
 ev = mon.line(); assert ev["event"] == "bridge" and ev["action"] == "created" and ev["name"] == "rt0" and "id" not in ev, ev
 assert len(ok(c.req("show"))["bridges"]) == 2
 s = ok(c.req("stats", {"name": "rt0", "reset": True}))["bridges"]
-assert s[0]["name"] == "rt0" and set(s[0]["counters"]) == {"to_host", "to_memif", "link_ups", "link_downs", "last_disconnect_reason"}, s
+assert s[0]["name"] == "rt0" and set(s[0]["counters"]) == {"to_host", "to_memif", "link_ups", "link_downs", "host_losses", "last_disconnect_reason"}, s
 assert set(s[0]["counters"]["to_host"]["drops"]) == {"ring_full", "host_full", "oversize", "peer_down", "bad_desc"}
 # the master cfg0 and the slave rt0 share the socket but not the id: no link
 err(c.req("create", new), "EEXIST")
