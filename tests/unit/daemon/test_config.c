@@ -254,6 +254,34 @@ static void roles_abstract_sockets_and_secret_file(void **state)
 	config_free(cfg);
 }
 
+static void socket_file_owner_group_mode(void **state)
+{
+	struct config *cfg;
+	struct config_errors e;
+
+	(void)state;
+	e = load(B("\"socket_owner\": \"root\", \"socket_group\": \"root\", "
+		   "\"socket_mode\": \"0660\"", ""), &cfg);
+	dump(&e);
+	assert_int_equal(e.n, 0);
+	assert_string_equal(cfg->bridges[0].memif.socket_owner, "root");
+	assert_string_equal(cfg->bridges[0].memif.socket_group, "root");
+	assert_true(cfg->bridges[0].memif.has_socket_mode);
+	assert_int_equal(cfg->bridges[0].memif.socket_mode, 0660);
+	config_free(cfg);
+	expect_one(B("\"socket_mode\": \"660x\"", ""), "memif.socket_mode: must be an octal mode");
+	expect_one(B("\"socket_mode\": \"01777\"", ""), "memif.socket_mode: must be an octal mode");
+	expect_one(B("\"socket_owner\": \"no-such-user-xyz\"", ""), "memif.socket_owner: no user named no-such-user-xyz");
+	expect_one(B("\"socket_group\": \"no-such-group-xyz\"", ""), "memif.socket_group: no group named");
+	expect_one(B("\"socket\": \"@vpp\", \"socket_mode\": \"0600\"", ""),
+		   "memif.socket_mode: an abstract socket has no file");
+	expect_one(B("\"role\": \"slave\", \"socket_group\": \"root\"", ""),
+		   "memif.socket_group: only for a master");
+	expect_one("{\"bridges\": [{\"name\": \"a\", \"memif\": {\"socket_mode\": \"0600\"}}, "
+		   "{\"name\": \"b\", \"memif\": {\"id\": 1, \"socket_mode\": \"0660\"}}]}",
+		   "bridges[1].memif: socket /run/memifd/memif.sock has another socket_owner");
+}
+
 static void bridge_object_errors_carry_no_position(void **state)
 {
 	struct config_errors e = { 0 };
@@ -284,6 +312,9 @@ static void bridge_equality_sees_every_field(void **state)
 	b->bridges[0].host.mtu = 1400;
 	strcpy(b->bridges[0].memif.secret, "x");
 	assert_false(config_bridge_equal(&a->bridges[0], &b->bridges[0]));
+	b->bridges[0].memif.secret[0] = '\0';
+	b->bridges[0].memif.has_socket_mode = true;
+	assert_false(config_bridge_equal(&a->bridges[0], &b->bridges[0]));
 	assert_non_null(config_find_bridge(a, "b0"));
 	assert_null(config_find_bridge(a, "b1"));
 	config_free(a);
@@ -305,6 +336,7 @@ int main(void)
 		cmocka_unit_test(conflicts_between_bridges),
 		cmocka_unit_test(duplicate_keys_are_rejected),
 		cmocka_unit_test(roles_abstract_sockets_and_secret_file),
+		cmocka_unit_test(socket_file_owner_group_mode),
 		cmocka_unit_test(bridge_object_errors_carry_no_position),
 		cmocka_unit_test(bridge_equality_sees_every_field),
 	};
