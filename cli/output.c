@@ -237,9 +237,131 @@ static void detail_netns(FILE *fp, const json_t *b, const char *path)
 	fputc('\n', fp);
 }
 
+/* "LABEL  MSG" when MSG is a non-empty string. */
+static void detail_error(FILE *fp, const char *label, const json_t *msg)
+{
+	if (json_string_length(msg))
+		fprintf(fp, "  %-17s%s\n", label, json_string_value(msg));
+}
+
+/* ", filter "EXPR"" or ", filter all" (null: every frame). */
+static void print_filter(FILE *fp, const json_t *filter)
+{
+	if (json_string_length(filter))
+		fprintf(fp, ", filter \"%s\"", json_string_value(filter));
+	else
+		fputs(", filter all", fp);
+}
+
+static void detail_pcap_live(FILE *fp, const json_t *b)
+{
+	char a[64], c[64], d[64];
+
+	fprintf(fp, "  %-17spcap-live %s, state %s, promisc %s", "host:",
+		JT(b, "host.name", a), JT(b, "state.host_state", c), JT(b, "host.promisc", d));
+	print_filter(fp, jget(b, "host.filter"));
+	fprintf(fp, ", snaplen %s", JT(b, "host.snaplen", a));
+	detail_netns(fp, b, "host.netns");
+}
+
+/* "N" or NONE when the number is 0 (no limit). */
+static const char *limit_text(const json_t *o, const char *key, const char *none,
+			      char *buf, size_t n)
+{
+	const json_t *v = json_object_get(o, key);
+
+	return json_is_integer(v) && !json_integer_value(v) ? none : jtext(v, "", buf, n);
+}
+
+static void detail_replay(FILE *fp, const json_t *r)
+{
+	char a[256], c[64], d[64];
+	const char *timing = JT(r, "timing", c);
+
+	fprintf(fp, "  %-17s%s, %s frames, ", "read:", JT(r, "file", a), JT(r, "frames", d));
+	if (!strcmp(timing, "pps") || !strcmp(timing, "mbps"))
+		fprintf(fp, "rate %s %s", JT(r, "rate", a), timing);
+	else
+		fprintf(fp, "timing %s", timing);
+	fprintf(fp, ", loop %s\n", limit_text(r, "loop", "forever", a, sizeof(a)));
+	fprintf(fp, "  %-17s%s, %s frames sent, %s passes done", "replay:",
+		JT(r, "state", a), JT(r, "sent", c), JT(r, "passes", d));
+	if (json_string_length(json_object_get(r, "error")))
+		fprintf(fp, ": %s", JT(r, "error", a));
+	fputc('\n', fp);
+}
+
+static void detail_record(FILE *fp, const json_t *w)
+{
+	char a[256], c[64], d[64], e[64];
+	const char *files;
+
+	fprintf(fp, "  %-17s%s, max packets %s, max bytes %s, keep files %s\n", "write:",
+		JT(w, "file", a), limit_text(w, "max_packets", "no limit", c, sizeof(c)),
+		limit_text(w, "max_bytes", "no limit", d, sizeof(d)), JT(w, "keep_files", e));
+	files = JT(w, "files", e);
+	fprintf(fp, "  %-17s%s, %s frames, %s bytes, %s file%s", "record:",
+		JT(w, "state", a), JT(w, "packets", c), JT(w, "bytes", d), files,
+		strcmp(files, "1") ? "s" : "");
+	if (json_string_length(json_object_get(w, "error")))
+		fprintf(fp, ": %s", JT(w, "error", a));
+	fputc('\n', fp);
+}
+
+static void detail_pcap_file(FILE *fp, const json_t *b)
+{
+	char a[64];
+
+	fprintf(fp, "  %-17spcap-file, state %s\n", "host:", JT(b, "state.host_state", a));
+	if (json_is_object(jget(b, "host.read")))
+		detail_replay(fp, jget(b, "host.read"));
+	if (json_is_object(jget(b, "host.write")))
+		detail_record(fp, jget(b, "host.write"));
+}
+
+/* An active capture (the CAPTURE object): what it records, how far it is. */
+static void detail_capture(FILE *fp, const json_t *cap)
+{
+	char a[256], c[64], d[64];
+
+	fprintf(fp, "  %-17s%s, direction %s", "capture:", JT(cap, "file", a),
+		JT(cap, "direction", c));
+	print_filter(fp, json_object_get(cap, "filter"));
+	fprintf(fp, ", count %s\n", limit_text(cap, "count", "no limit", a, sizeof(a)));
+	fprintf(fp, "  %-17s%s, %s frames, %s bytes", "captured:", JT(cap, "state", a),
+		JT(cap, "packets", c), JT(cap, "bytes", d));
+	if (json_string_length(json_object_get(cap, "error")))
+		fprintf(fp, ": %s", JT(cap, "error", a));
+	fputc('\n', fp);
+}
+
+/* The host side: its lines depend on its type; then its error, if any. */
+static void detail_host(FILE *fp, const json_t *b)
+{
+	char a[64], c[64], d[64], e[64], f[64], g[64];
+	const char *type = JT(b, "host.type", a);
+	const json_t *err = jget(b, "host.error");
+
+	if (!strcmp(type, "pcap-live")) {
+		detail_pcap_live(fp, b);
+	} else if (!strcmp(type, "pcap-file")) {
+		detail_pcap_file(fp, b);
+	} else {
+		fprintf(fp, "  %-17s%s %s, mtu %s, mac %s, up %s, state %s", "host:",
+			type, JT(b, "host.name", c), JT(b, "host.mtu", d),
+			JT(b, "host.mac", e), JT(b, "host.up", f), JT(b, "state.host_state", g));
+		if (json_is_true(jget(b, "host.persist")))
+			fputs(", persist", fp);
+		detail_netns(fp, b, "host.netns");
+	}
+	if (!json_string_length(err))	/* pcap-live's, else the bridge's */
+		err = jget(b, "state.host_error");
+	detail_error(fp, "host error:", err);
+}
+
 static void detail_bridge(const struct out *o, const json_t *b)
 {
-	char a[64], c[64], d[256], e[64], f[64], g[64];
+	char a[64], c[64], d[256], e[64], f[64];
 	FILE *fp = o->fp;
 
 	fprintf(fp, "%s: %s, socket %s id %s, origin %s\n", JT(b, "name", a),
@@ -254,12 +376,9 @@ static void detail_bridge(const struct out *o, const json_t *b)
 		detail_geom(b, "rx_queues", a, sizeof(a)), detail_geom(b, "tx_queues", c, sizeof(c)));
 	fprintf(fp, "  %-17sring size %s, buffer size %s\n", "rings:",
 		detail_geom(b, "ring_size", a, sizeof(a)), detail_geom(b, "buffer_size", c, sizeof(c)));
-	fprintf(fp, "  %-17s%s %s, mtu %s, mac %s, up %s, state %s", "host:",
-		JT(b, "host.type", a), JT(b, "host.name", c), JT(b, "host.mtu", d),
-		JT(b, "host.mac", e), JT(b, "host.up", f), JT(b, "state.host_state", g));
-	if (json_is_true(jget(b, "host.persist")))
-		fputs(", persist", fp);
-	detail_netns(fp, b, "host.netns");
+	detail_host(fp, b);
+	if (json_is_object(jget(b, "capture")))
+		detail_capture(fp, jget(b, "capture"));
 	fprintf(fp, "  counters:\n");
 	print_counters(fp, jget(b, "counters"), "    ");
 }
@@ -294,6 +413,34 @@ static void text_version(const struct out *o, const json_t *args, const json_t *
 		fprintf(o->fp, "%-9s %s\n", key, jtext(v, "", buf, sizeof(buf)));
 }
 
+/* The last component of the file at PATH, or NULL. */
+static const char *base_name(const json_t *b, const char *path)
+{
+	const char *f = json_string_value(jget(b, path)), *slash;
+
+	slash = f ? strrchr(f, '/') : NULL;
+	return slash ? slash + 1 : f;
+}
+
+/* The HOST cell: "TYPE:NAME", for pcap-file "pcap-file:READ,WRITE" (base
+ * names); "(STATE)" follows when the host is not up (gone, error). */
+static void table_host(const json_t *b, char *cell, size_t n)
+{
+	const char *rd = base_name(b, "host.read.file"), *wr = base_name(b, "host.write.file");
+	const char *st;
+	char a[64], c[64];
+	int len;
+
+	if (!strcmp(JT(b, "host.type", a), "pcap-file"))
+		len = snprintf(cell, n, "pcap-file:%s%s%s", rd ? rd : "",
+			       rd && wr ? "," : "", wr ? wr : "");
+	else
+		len = snprintf(cell, n, "%s:%s", JT(b, "host.type", a), JT(b, "host.name", c));
+	st = json_string_value(jget(b, "state.host_state"));
+	if (len >= 0 && (size_t)len < n && st && strcmp(st, "up"))
+		snprintf(cell + len, n - (size_t)len, "(%s)", st);
+}
+
 static void text_show(const struct out *o, const json_t *args, const json_t *res)
 {
 	static const char *const head[] = { "NAME", "ROLE", "SOCKET:ID", "LINK", "HOST",
@@ -317,7 +464,7 @@ static void text_show(const struct out *o, const json_t *args, const json_t *res
 		snprintf(cell, sizeof(cell), "%s:%s", JT(b, "memif.socket", a), JT(b, "memif.id", c));
 		tab_add(&t, cell);
 		tab_add(&t, JT(b, "state.link", a));
-		snprintf(cell, sizeof(cell), "%s:%s", JT(b, "host.type", a), JT(b, "host.name", c));
+		table_host(b, cell, sizeof(cell));
 		tab_add(&t, cell);
 		tab_add(&t, JT(b, "counters.to_host.packets", a));
 		tab_add(&t, JT(b, "counters.to_memif.packets", a));
@@ -391,7 +538,7 @@ static void text_capture(const struct out *o, const json_t *args, const json_t *
 	else
 		fprintf(o->fp, "capture stopped on %s\n", JT(args, "name", a));
 	if (json_is_object(cap))
-		print_kv(o->fp, cap, 2);
+		detail_capture(o->fp, cap);
 }
 
 static const struct {

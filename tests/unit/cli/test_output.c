@@ -114,6 +114,130 @@ static void test_show_one_names_netns_and_persist(void **state)
 	free(got);
 }
 
+/* SAMPLE_BRIDGE with the host object HOST (JSON text) and host_state. */
+static json_t *pcap_bridge(const char *name, const char *host, const char *host_state)
+{
+	json_t *b = sample_bridge(name, "up");
+
+	json_object_set_new(b, "host", json_loads(host, 0, NULL));
+	json_object_set_new(json_object_get(b, "state"), "host_state", json_string(host_state));
+	return b;
+}
+
+static const char live_host[] =
+	"{\"type\": \"pcap-live\", \"name\": \"veth1\", \"netns\": \"red\", \"mtu\": 1500,"
+	" \"mac\": null, \"up\": true, \"persist\": false, \"promisc\": true,"
+	" \"filter\": \"ether proto 0x88b5\", \"snaplen\": 1522}";
+
+static const char file_host[] =
+	"{\"type\": \"pcap-file\", \"name\": null, \"netns\": null, \"mtu\": 1500,"
+	" \"mac\": null, \"up\": true, \"persist\": false,"
+	" \"read\": {\"file\": \"/var/tmp/in.pcap\", \"timing\": \"pps\", \"rate\": 1000,"
+	" \"loop\": 0, \"frames\": 200, \"sent\": 450, \"passes\": 2, \"state\": \"replaying\"},"
+	" \"write\": {\"file\": \"/var/tmp/out.pcap\", \"max_packets\": 1000, \"max_bytes\": 0,"
+	" \"keep_files\": 2, \"packets\": 12, \"bytes\": 3400, \"files\": 1,"
+	" \"state\": \"writing\"}}";
+
+static const char capture[] =
+	"{\"file\": \"/tmp/cap.pcap\", \"filter\": \"icmp\", \"direction\": \"both\","
+	" \"count\": 10, \"packets\": 4, \"bytes\": 392, \"state\": \"recording\"}";
+
+/* The lines of the details between "  rings:" and "  counters:". */
+static char *host_lines(const char *name, json_t *b)
+{
+	char args[64], *got, *from, *to;
+
+	snprintf(args, sizeof(args), "{\"name\": \"%s\"}", name);
+	got = render(false, "show", args, json_pack("{s:[o]}", "bridges", b));
+	from = strstr(got, "  rings:");
+	to = strstr(got, "  counters:\n");
+	if (!from || !to)
+		fail_msg("got:\n%s", got);
+	from = strchr(from, '\n') + 1;
+	memmove(got, from, (size_t)(to - from));
+	got[to - from] = '\0';
+	return got;
+}
+
+static void test_show_one_pcap_live(void **state)
+{
+	json_t *b = pcap_bridge("live0", live_host, "up");
+
+	(void)state;
+	expect(host_lines("live0", b),
+	       "  host:            pcap-live veth1, state up, promisc yes,"
+	       " filter \"ether proto 0x88b5\", snaplen 1522, netns red\n");
+	b = pcap_bridge("live0", live_host, "gone");
+	json_object_set_new(json_object_get(b, "host"), "filter", json_null());
+	json_object_set_new(json_object_get(b, "host"), "netns", json_null());
+	json_object_set_new(json_object_get(b, "host"), "error",
+			    json_string("The interface went down"));
+	expect(host_lines("live0", b),
+	       "  host:            pcap-live veth1, state gone, promisc yes, filter all, snaplen 1522\n"
+	       "  host error:      The interface went down\n");
+}
+
+static void test_show_one_pcap_file_and_capture(void **state)
+{
+	json_t *b = pcap_bridge("file0", file_host, "up");
+
+	(void)state;
+	json_object_set_new(b, "capture", json_loads(capture, 0, NULL));
+	expect(host_lines("file0", b),
+	       "  host:            pcap-file, state up\n"
+	       "  read:            /var/tmp/in.pcap, 200 frames, rate 1000 pps, loop forever\n"
+	       "  replay:          replaying, 450 frames sent, 2 passes done\n"
+	       "  write:           /var/tmp/out.pcap, max packets 1000, max bytes no limit,"
+	       " keep files 2\n"
+	       "  record:          writing, 12 frames, 3400 bytes, 1 file\n"
+	       "  capture:         /tmp/cap.pcap, direction both, filter \"icmp\", count 10\n"
+	       "  captured:        recording, 4 frames, 392 bytes\n");
+}
+
+static void test_show_one_pcap_file_errors(void **state)
+{
+	json_t *b = pcap_bridge("file1", file_host, "error"), *h, *cap;
+
+	(void)state;
+	h = json_object_get(b, "host");
+	json_object_del(h, "write");
+	json_object_set_new(json_object_get(h, "read"), "timing", json_string("recorded"));
+	json_object_set_new(json_object_get(h, "read"), "loop", json_integer(3));
+	json_object_set_new(json_object_get(h, "read"), "state", json_string("error"));
+	json_object_set_new(json_object_get(h, "read"), "error",
+			    json_string("/var/tmp/in.pcap: truncated record"));
+	cap = json_loads(capture, 0, NULL);
+	json_object_set_new(cap, "filter", json_null());
+	json_object_set_new(cap, "count", json_integer(0));
+	json_object_set_new(cap, "state", json_string("error"));
+	json_object_set_new(cap, "error", json_string("No space left on device"));
+	json_object_set_new(b, "capture", cap);
+	expect(host_lines("file1", b),
+	       "  host:            pcap-file, state error\n"
+	       "  read:            /var/tmp/in.pcap, 200 frames, timing recorded, loop 3\n"
+	       "  replay:          error, 450 frames sent, 2 passes done:"
+	       " /var/tmp/in.pcap: truncated record\n"
+	       "  capture:         /tmp/cap.pcap, direction both, filter all, count no limit\n"
+	       "  captured:        error, 4 frames, 392 bytes: No space left on device\n");
+}
+
+static void test_show_all_with_pcap_hosts_stays_aligned(void **state)
+{
+	json_t *f = pcap_bridge("file0", file_host, "up"), *w = pcap_bridge("w", file_host, "up");
+	json_t *res;
+
+	(void)state;
+	json_object_del(json_object_get(w, "host"), "read");
+	res = json_pack("{s:[o, o, o, o]}", "bridges", sample_bridge("vpp0", "up"),
+			pcap_bridge("live0", live_host, "gone"), f, w);
+	expect(render(false, "show", "{}", res),
+	       "NAME   ROLE    SOCKET:ID                 LINK  HOST                        RX-PKTS  TX-PKTS\n"
+	       "vpp0   master  /run/memifd/memif.sock:0  up    tap:memif0                       12       10\n"
+	       "live0  master  /run/memifd/memif.sock:0  up    pcap-live:veth1(gone)            12       10\n"
+	       "file0  master  /run/memifd/memif.sock:0  up    pcap-file:in.pcap,out.pcap       12       10\n"
+	       "w      master  /run/memifd/memif.sock:0  up    pcap-file:out.pcap               12       10\n");
+}
+
 static void test_stats_and_reset(void **state)
 {
 	json_t *res = json_pack("{s:[{s:s, s:o}]}", "bridges", "name", "vpp0",
@@ -146,8 +270,10 @@ static void test_small_replies(void **state)
 	       "configuration reloaded\nadded:     b\nremoved:   -\nchanged:   c, d\nunchanged: -\n"
 	       "failed:    e: TAP e: busy\n");
 	expect(render(false, "capture", "{\"action\": \"stop\", \"name\": \"vpp0\"}",
-		      json_pack("{s:{s:i}}", "capture", "packets", 5)),
-	       "capture stopped on vpp0\n  packets: 5\n");
+		      json_pack("{s:o}", "capture", json_loads(capture, 0, NULL))),
+	       "capture stopped on vpp0\n"
+	       "  capture:         /tmp/cap.pcap, direction both, filter \"icmp\", count 10\n"
+	       "  captured:        recording, 4 frames, 392 bytes\n");
 }
 
 static void test_json_is_the_result_on_one_line_or_indented(void **state)
@@ -197,6 +323,10 @@ int main(void)
 		cmocka_unit_test(test_show_all_is_a_table),
 		cmocka_unit_test(test_show_one_is_detailed),
 		cmocka_unit_test(test_show_one_names_netns_and_persist),
+		cmocka_unit_test(test_show_one_pcap_live),
+		cmocka_unit_test(test_show_one_pcap_file_and_capture),
+		cmocka_unit_test(test_show_one_pcap_file_errors),
+		cmocka_unit_test(test_show_all_with_pcap_hosts_stays_aligned),
 		cmocka_unit_test(test_stats_and_reset),
 		cmocka_unit_test(test_small_replies),
 		cmocka_unit_test(test_json_is_the_result_on_one_line_or_indented),
