@@ -363,23 +363,35 @@ void bridge_io_host_input(struct loop_fd *lf, uint32_t events)
 
 /* ---- link up / down ---------------------------------------------------- */
 
+/* The queues memifd serves: those negotiated, but never more than the
+ * configuration asks for (a slave may bring up to 256 to a master; the
+ * rest stay unread, and memory stays bounded by the configuration). */
 static int queues_alloc(struct bridge *b)
 {
 	unsigned cap = b->ring_size ? b->ring_size : b->conf.memif.ring_size;
+	unsigned nrx = b->nrx, ntx = b->ntx;
 
-	b->rxq = calloc(b->nrx ? b->nrx : 1, sizeof(*b->rxq));
-	b->txq = calloc(b->ntx ? b->ntx : 1, sizeof(*b->txq));
+	if (nrx > b->conf.memif.rx_queues)
+		nrx = b->conf.memif.rx_queues;
+	if (ntx > b->conf.memif.tx_queues)
+		ntx = b->conf.memif.tx_queues;
+	if (nrx != b->nrx || ntx != b->ntx)
+		log_warn("%s: the peer brought %u rx, %u tx queues; memifd serves "
+			 "%u rx, %u tx (memif.rx_queues, memif.tx_queues)",
+			 b->conf.name, b->nrx, b->ntx, nrx, ntx);
+	b->rxq = calloc(nrx ? nrx : 1, sizeof(*b->rxq));
+	b->txq = calloc(ntx ? ntx : 1, sizeof(*b->txq));
 	if (!b->rxq || !b->txq)
 		return -ENOMEM;
-	b->n_rxq = b->nrx;
-	b->n_txq = b->ntx;
-	for (unsigned q = 0; q < b->nrx; q++) {
+	b->n_rxq = nrx;
+	b->n_txq = ntx;
+	for (unsigned q = 0; q < nrx; q++) {
 		b->rxq[q].cap = (uint16_t)(cap > UINT16_MAX ? UINT16_MAX : cap);
 		b->rxq[q].bufs = calloc(cap, sizeof(memif_buffer_t));
 		if (!b->rxq[q].bufs)
 			return -ENOMEM;
 	}
-	for (unsigned q = 0; q < b->ntx; q++) {
+	for (unsigned q = 0; q < ntx; q++) {
 		b->txq[q].cap = (uint16_t)(cap > UINT16_MAX ? UINT16_MAX : cap);
 		b->txq[q].pool = calloc(cap, sizeof(memif_buffer_t));
 		b->txq[q].slot_cap = calloc(cap, sizeof(uint16_t));
@@ -399,7 +411,7 @@ int bridge_io_start(struct bridge *b)
 		return -ENOMEM;
 	}
 	b->link_up = true; /* for bridge_poller_update */
-	for (uint16_t q = 0; q < b->nrx; q++) {
+	for (uint16_t q = 0; q < b->n_rxq; q++) {
 		/* a slave gives the master empty buffers to fill */
 		if (!b->conf.memif.is_master)
 			memif_refill_queue(b->conn, q, (uint16_t)b->rxq[q].cap, 0);
