@@ -253,14 +253,19 @@ static void print_filter(FILE *fp, const json_t *filter)
 		fputs(", filter all", fp);
 }
 
+/* While the interface is gone memifd knows only its name and state. */
 static void detail_pcap_live(FILE *fp, const json_t *b)
 {
-	char a[64], c[64], d[64];
+	char a[64], c[64];
 
-	fprintf(fp, "  %-17spcap-live %s, state %s, promisc %s", "host:",
-		JT(b, "host.name", a), JT(b, "state.host_state", c), JT(b, "host.promisc", d));
-	print_filter(fp, jget(b, "host.filter"));
-	fprintf(fp, ", snaplen %s", JT(b, "host.snaplen", a));
+	fprintf(fp, "  %-17spcap-live %s, state %s", "host:", JT(b, "host.name", a),
+		JT(b, "state.host_state", c));
+	if (jget(b, "host.promisc"))
+		fprintf(fp, ", promisc %s", JT(b, "host.promisc", a));
+	if (jget(b, "host.filter"))
+		print_filter(fp, jget(b, "host.filter"));
+	if (jget(b, "host.snaplen"))
+		fprintf(fp, ", snaplen %s", JT(b, "host.snaplen", a));
 	detail_netns(fp, b, "host.netns");
 }
 

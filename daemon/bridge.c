@@ -408,6 +408,8 @@ void bridge_tick(struct bridge *b)
 {
 	int saved, r;
 
+	if (b->port && b->port->ops->tick)
+		b->port->ops->tick(b->port);
 	if (b->port && b->port->dead && b->port->ops->recover)
 		bridge_host_lost(b);
 	else if (!b->port && !b->deleting)

@@ -45,6 +45,9 @@ struct port_ops {
 	/* "up", "down", "gone" or "error". */
 	const char *(*state)(struct port *p);
 	void (*input_wait)(struct port *p);
+	/* Optional, once a second: the port may find out here that it is dead
+	 * (its device went without a word on the fd). */
+	void (*tick)(struct port *p);
 	bool hold_output;
 	bool recover;
 };

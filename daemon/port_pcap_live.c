@@ -8,7 +8,11 @@
  * pcap_inject on the handle's socket, which is made non-blocking: a full
  * socket buffer (EAGAIN) is back-pressure (hold_output), the bridge waits
  * for the socket to become writable.  An interface that disappears or goes
- * down ends the handle: the port is dead and says why.
+ * down ends the handle: the port is dead and says why, and the bridge opens
+ * it again every second (recover).  Deletion shows as a POLLERR that
+ * libpcap swallows (it reports it only at a later read, which may never
+ * come), so pl_tick also checks once a second that the interface, by its
+ * index, is still the one we opened.
  */
 #include "log.h"
 #include "netns.h"
@@ -29,6 +33,7 @@ struct plive {
 	pcap_t *pc;
 	int ctl; /* an inet socket in the interface's namespace, for ioctls */
 	unsigned snaplen;
+	int ifindex; /* of the interface we opened, 0 if unknown */
 	bool l3;
 	char name[IFNAMSIZ];
 	char filter[CONF_FILTER_MAX];
@@ -37,6 +42,20 @@ struct plive {
 };
 
 static uint8_t pl_scratch[65536]; /* a chained frame made contiguous */
+
+/* The index of the interface named l->name now, 0 if there is none; -1 if
+ * it cannot be told. */
+static int pl_ifindex(struct plive *l)
+{
+	struct ifreq ifr = { 0 };
+
+	memcpy(ifr.ifr_name, l->name, strlen(l->name));
+	if (l->ctl < 0)
+		return -1;
+	if (ioctl(l->ctl, SIOCGIFINDEX, &ifr) < 0)
+		return errno == ENODEV ? 0 : -1;
+	return ifr.ifr_ifindex;
+}
 
 static int pl_activate(struct plive *l, const struct host_conf *hc, char *err,
 		       size_t errlen)
@@ -63,6 +82,7 @@ static int pl_activate(struct plive *l, const struct host_conf *hc, char *err,
 	if (r > 0)
 		log_warn("%s: %s", hc->name, pcap_statustostr(r));
 	l->ctl = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	l->ifindex = pl_ifindex(l);
 	return 0;
 }
 
@@ -158,8 +178,23 @@ fail:
 static void pl_die(struct port *p, struct plive *l, const char *why)
 {
 	snprintf(l->error, sizeof(l->error), "%s", why);
-	log_err("%s: %s; the bridge no longer reads it", l->name, why);
+	log_warn("%s: %s", l->name, why);
 	p->dead = true;
+}
+
+/* Once a second: the interface we opened must still be there. */
+static void pl_tick(struct port *p)
+{
+	struct plive *l = p->priv;
+	int now;
+
+	if (p->dead || l->ifindex <= 0)
+		return;
+	now = pl_ifindex(l);
+	if (now == 0)
+		pl_die(p, l, "the interface disappeared");
+	else if (now > 0 && now != l->ifindex)
+		pl_die(p, l, "the interface was replaced");
 }
 
 static ssize_t pl_readv(struct port *p, const struct iovec *iov, int iovcnt)
@@ -252,5 +287,7 @@ const struct port_ops port_pcap_live_ops = {
 	.set_carrier = pl_set_carrier,
 	.describe = pl_describe,
 	.state = pl_state,
+	.tick = pl_tick,
 	.hold_output = true,
+	.recover = true,
 };

@@ -54,8 +54,8 @@ state() { jget "$(mgmt r '{"command":"show","args":{"name":"live"}}')" "j['resul
 ip -n "$ns" link del "mdv$TAG"
 ip netns exec "$ns" python3 -c 'pass' # let the kernel settle
 wait_for 5 eval '[ "$(state "[\"state\"][\"host_state\"]")" = gone ]' || fail "host_state not gone"
-state '["host"]' 
-# the handle reports the loss once traffic or an error wakes it up
+state '["host"]'
+# (reopened when it comes back: daemon_pcap_reopen.sh)
 log "full disk while writing"
 r=$(mgmt w "{\"command\":\"create\",\"args\":$(br wfull 1 slave '{ "type": "pcap-file", "write": "'"$T"'/full/out.pcap" }')}")
 [ "$(jget "$r" 'j["ok"]')" = True ] || fail "create wfull: $r"

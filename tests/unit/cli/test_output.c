@@ -167,14 +167,21 @@ static void test_show_one_pcap_live(void **state)
 	expect(host_lines("live0", b),
 	       "  host:            pcap-live veth1, state up, promisc yes,"
 	       " filter \"ether proto 0x88b5\", snaplen 1522, netns red\n");
-	b = pcap_bridge("live0", live_host, "gone");
+	b = pcap_bridge("live0", live_host, "up");
 	json_object_set_new(json_object_get(b, "host"), "filter", json_null());
 	json_object_set_new(json_object_get(b, "host"), "netns", json_null());
 	json_object_set_new(json_object_get(b, "host"), "error",
 			    json_string("The interface went down"));
 	expect(host_lines("live0", b),
-	       "  host:            pcap-live veth1, state gone, promisc yes, filter all, snaplen 1522\n"
+	       "  host:            pcap-live veth1, state up, promisc yes, filter all, snaplen 1522\n"
 	       "  host error:      The interface went down\n");
+	b = pcap_bridge("live0", "{\"type\": \"pcap-live\", \"name\": \"veth1\", \"netns\": null,"
+			" \"mtu\": 1500, \"mac\": null, \"up\": true, \"persist\": false}", "gone");
+	json_object_set_new(json_object_get(b, "state"), "host_error",
+			    json_string("host pcap-live veth1 was deleted"));
+	expect(host_lines("live0", b),
+	       "  host:            pcap-live veth1, state gone\n"
+	       "  host error:      host pcap-live veth1 was deleted\n");
 }
 
 static void test_show_one_pcap_file_and_capture(void **state)
