@@ -404,6 +404,20 @@ static void bridge_host_retry(struct bridge *b)
 	b->host_error[0] = '\0';
 }
 
+/* A peer refused during the handshake (wrong secret, id or mode) leaves
+ * its reason on the interface, with no callback: show and log it. */
+static void bridge_check_refusal(struct bridge *b)
+{
+	char old[sizeof(b->reason)];
+
+	if (b->link_up || !b->conn)
+		return;
+	memcpy(old, b->reason, sizeof(old));
+	bridge_read_details(b);
+	if (strcmp(old, b->reason))
+		log_info("%s: connection refused: %s", b->conf.name, b->reason);
+}
+
 void bridge_tick(struct bridge *b)
 {
 	int saved, r;
@@ -414,6 +428,7 @@ void bridge_tick(struct bridge *b)
 		bridge_host_lost(b);
 	else if (!b->port && !b->deleting)
 		bridge_host_retry(b);
+	bridge_check_refusal(b);
 	if (b->link_up || b->conf.memif.is_master || !b->conn)
 		return;
 	if (netns_enter(b->conf.memif.netns, &saved))
