@@ -10,7 +10,7 @@ BLAST=$B/tests/tools/tap_blast
 MEMIFD=${MEMIFD:-$B/memifd}
 OUT=$B/bench
 RAW=$OUT/raw.tsv
-T=$(mktemp -d /tmp/memifd-bench.XXXXXX)
+T=$(mktemp -d /tmp/mbench.XXXXXX)
 TAG=$$
 _PIDS=() _NETNS=() _DPDK=()
 
