@@ -57,6 +57,7 @@ fi
 mkdir -p "$LOGDIR"
 [ -n "$ROOT" ] || ROOT=$(mktemp -d /var/tmp/memifd-release.XXXXXX)
 ROOT=$(cd "$ROOT" && pwd) || die "no directory $ROOT"
+chmod 0755 "$ROOT" # it becomes /: mktemp made it 0700, closed to other users
 MOUNTS=()
 RUN_PID=
 
