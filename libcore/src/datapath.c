@@ -271,9 +271,10 @@ memif_tx_burst (memif_conn_handle_t conn, uint16_t qid, memif_buffer_t *bufs,
 static inline uint16_t
 skip_bad (struct queue *q, uint16_t rel, uint16_t end)
 {
-  while (rel != end && q->bad[rel & q->mask])
+  while (q->nbad && rel != end && q->bad[rel & q->mask])
     {
       q->bad[rel & q->mask] = 0;
+      q->nbad--;
       rel++;
     }
   return rel;
@@ -346,6 +347,7 @@ memif_rx_burst (memif_conn_handle_t conn, uint16_t qid, memif_buffer_t *bufs,
       if (!p)
 	{
 	  q->bad[i] = 1; /* dropped; released with its neighbours */
+	  q->nbad++;
 	  c->stats.bad_desc++;
 	}
       else
@@ -372,7 +374,7 @@ memif_rx_burst (memif_conn_handle_t conn, uint16_t qid, memif_buffer_t *bufs,
   else
     {
       q->last_tail = cur;
-      slave_refill (c, q, 0, q->alloc_bufs); /* bad slots at the front */
+      slave_refill (c, q, 0, q->headroom); /* bad slots at the front */
     }
   *rx = out;
   if (avail)
@@ -382,8 +384,7 @@ memif_rx_burst (memif_conn_handle_t conn, uint16_t qid, memif_buffer_t *bufs,
   return MEMIF_ERR_SUCCESS;
 }
 
-/* Slave: offer count released buffers (plus bad slots) back at head.
- * q->alloc_bufs is unused on rx queues and remembers the last headroom. */
+/* Slave: offer count released buffers (plus bad slots) back at head. */
 static void
 slave_refill (struct conn *c, struct queue *q, uint16_t count,
 	      uint16_t headroom)
@@ -396,8 +397,11 @@ slave_refill (struct conn *c, struct queue *q, uint16_t count,
   while (room)
     {
       uint16_t i = head & q->mask;
-      if (q->bad[i])
-	q->bad[i] = 0;
+      if (q->nbad && q->bad[i])
+	{
+	  q->bad[i] = 0;
+	  q->nbad--;
+	}
       else if (count)
 	count--;
       else
@@ -434,15 +438,21 @@ memif_refill_queue (memif_conn_handle_t conn, uint16_t qid, uint16_t count,
   if (c->is_master)
     {
       uint16_t rel = ring_load_own (&q->ring->tail);
-      rel = skip_bad (q, rel, q->last_head);
-      while (count-- && rel != q->last_head)
-	rel = skip_bad (q, (uint16_t) (rel + 1), q->last_head);
+      uint16_t held = ring_distance (rel, q->last_head);
+      if (!q->nbad) /* the common case: one step for the whole burst */
+	rel = (uint16_t) (rel + (count < held ? count : held));
+      else
+	{
+	  rel = skip_bad (q, rel, q->last_head);
+	  while (count-- && rel != q->last_head)
+	    rel = skip_bad (q, (uint16_t) (rel + 1), q->last_head);
+	}
       ring_store_release (&q->ring->tail, rel); /* pairs with slave's alloc */
       return MEMIF_ERR_SUCCESS;
     }
   if (headroom >= c->buffer_size)
     return MEMIF_ERR_INVAL_ARG;
-  q->alloc_bufs = headroom;
+  q->headroom = headroom;
   slave_refill (c, q, count, headroom);
   return MEMIF_ERR_SUCCESS;
 }

@@ -163,7 +163,9 @@ struct queue
   int int_fd;
   uint16_t last_head; /* private cursors */
   uint16_t last_tail;
-  uint16_t alloc_bufs;
+  uint16_t alloc_bufs; /* tx: reserved, not yet published */
+  uint16_t headroom;   /* slave rx: of the last refill */
+  uint16_t nbad;       /* rx: slots marked bad, not yet released */
   /* Per-slot private state, so nothing the peer writes later can move a
    * pointer we computed: slave: offset and capacity of the buffer offered
    * in each slot; master tx: capacity reserved at alloc; rx: bad slots
