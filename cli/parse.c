@@ -9,20 +9,34 @@
 
 #define NAME_AT(tab, stride, i) (*(const char *const *)((const char *)(tab) + (i) * (stride)))
 
+/* Index of the name WORD abbreviates, -1 if none, -2 if ambiguous.  An
+ * exact name wins; among several names, one that all the others extend
+ * wins too ("so" is socket, not socket_mode), as a family's root. */
 int cmd_match(const char *word, const void *tab, size_t stride)
 {
 	size_t len = strlen(word);
-	int found = -1;
+	int found = -1, root = -1;
 
 	for (size_t i = 0; NAME_AT(tab, stride, i); i++) {
 		const char *name = NAME_AT(tab, stride, i);
 
 		if (!strcmp(name, word))
 			return (int)i;
-		if (len && !strncmp(name, word, len))
-			found = found == -1 ? (int)i : -2;
+		if (!len || strncmp(name, word, len))
+			continue;
+		found = found == -1 ? (int)i : -2;
+		if (root == -1 || strlen(name) < strlen(NAME_AT(tab, stride, root)))
+			root = (int)i;
 	}
-	return found;
+	if (found != -2)
+		return found;
+	for (size_t i = 0; NAME_AT(tab, stride, i); i++) {
+		const char *name = NAME_AT(tab, stride, i), *r = NAME_AT(tab, stride, root);
+
+		if (!strncmp(name, word, len) && strncmp(name, r, strlen(r)))
+			return -2;
+	}
+	return root;
 }
 
 size_t cmd_choices(const char *choices, char *buf, size_t bufsz,

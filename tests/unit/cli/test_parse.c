@@ -90,6 +90,12 @@ static void test_ambiguous_and_unknown_list_candidates(void **state)
 	expect_usage("create v0 r master", "ambiguous keyword of create 'r': role rx_queues ring_size rx_mode read");
 	expect_usage("create v0 rx 2", "rx_queues rx_mode");
 	expect_usage("create v0 colour red", "unknown keyword of create 'colour'; valid: role socket");
+	/* A family's root wins ("so" is socket), its members stay distinct. */
+	expect_ok("create v0 so /x.sock", "{\"memif\":{\"socket\":\"/x.sock\"},\"name\":\"v0\"}");
+	expect_ok("create v0 sec s3", "{\"memif\":{\"secret\":\"s3\"},\"name\":\"v0\"}");
+	expect_usage("create v0 socket_ x", "ambiguous keyword of create 'socket_': socket_owner socket_group socket_mode");
+	expect_ok("create v0 socket_m 0660 socket_g vpp",
+		  "{\"memif\":{\"socket_group\":\"vpp\",\"socket_mode\":\"0660\"},\"name\":\"v0\"}");
 }
 
 static void test_create_builds_bridge_object(void **state)
