@@ -46,7 +46,12 @@ cli_start() {
       "memif": { "role": "master", "socket": "$T/memif.sock", "id": 0 },
       "host": { "type": "tap", "name": "mctl0" } } ] }
 EOF
-    unshare --net "$MEMIFD" -f -c "$T/memifd.conf" >"$T/memifd.log" 2>&1 &
+    # IPv6 off in the private namespace: a TAP coming up would otherwise send
+    # router solicitations through the bridges and move the counters the
+    # tests read.
+    unshare --net sh -c 'sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+        net.ipv6.conf.default.disable_ipv6=1 >/dev/null; exec "$0" "$@"' \
+        "$MEMIFD" -f -c "$T/memifd.conf" >"$T/memifd.log" 2>&1 &
     MEMIFD_PID=$!
     export MEMIFCTL_SOCKET=$T/ctl.sock
     for _ in $(seq 100); do
