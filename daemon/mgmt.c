@@ -78,9 +78,22 @@ json_t *mgmt_reply_ok(json_t *id, json_t *result)
 
 json_t *mgmt_reply_error(json_t *id, int err, const char *msg)
 {
+	char clean[512];
+	json_t *r;
+	size_t i;
+
+	r = json_pack("{s:O, s:b, s:{s:s, s:s}}", "id", id ? id : json_null(),
+		      "ok", 0, "error", "code", mgmt_errname(err), "message", msg);
+	if (r)
+		return r;
+	/* JSON strings must be UTF-8, and a message may quote the bytes of a
+	 * malformed request: say it in ASCII rather than not answer at all. */
+	for (i = 0; msg[i] && i < sizeof(clean) - 1; i++)
+		clean[i] = (msg[i] & 0x80) || msg[i] < 0x20 ? '?' : msg[i];
+	clean[i] = '\0';
 	return json_pack("{s:O, s:b, s:{s:s, s:s}}", "id", id ? id : json_null(),
 			 "ok", 0, "error", "code", mgmt_errname(err),
-			 "message", msg);
+			 "message", clean);
 }
 
 void mgmt_request_fini(struct mgmt_request *req)

@@ -96,6 +96,29 @@ static void error_echoes_the_id(void **state)
 	json_decref(r);
 }
 
+/* Found by fuzz_daemon_mgmt: a message quoting invalid UTF-8 from the
+ * request made the reply unbuildable, so the client got no answer. */
+static void error_with_invalid_utf8_still_answers(void **state)
+{
+	static const char line[] = "{\"id\":1,\"\\\xd3\x94\":\"s\"}";
+	struct mgmt_request req;
+	char msg[256];
+	json_t *r;
+	char *s;
+
+	(void)state;
+	assert_int_equal(mgmt_parse_request(line, sizeof(line) - 1, &req, msg,
+					    sizeof(msg)), -EPROTO);
+	r = mgmt_reply_error(req.id, -EPROTO, msg);
+	assert_non_null(r);
+	s = json_dumps(r, JSON_COMPACT);
+	assert_non_null(s);
+	assert_non_null(strstr(s, "\"code\":\"EPROTO\""));
+	free(s);
+	json_decref(r);
+	mgmt_request_fini(&req);
+}
+
 static void error_names(void **state)
 {
 	(void)state;
@@ -180,6 +203,7 @@ int main(void)
 		cmocka_unit_test(absent_args_become_an_empty_object),
 		cmocka_unit_test(malformed_requests_are_eproto),
 		cmocka_unit_test(error_echoes_the_id),
+		cmocka_unit_test(error_with_invalid_utf8_still_answers),
 		cmocka_unit_test(error_names),
 		cmocka_unit_test(dispatch_answers_and_refuses),
 	};
