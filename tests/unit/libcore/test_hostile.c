@@ -150,6 +150,27 @@ good_region (int fd, uint16_t index, size_t size)
   return mfd;
 }
 
+/* An S2M or M2S ring in region 0 that the master must accept. */
+static void
+ring_acked (int fd, bool s2m, uint16_t index, uint32_t offset, int efd)
+{
+  struct msg m;
+
+  raw_ring_msg (&m, s2m, index, 0, offset, 8);
+  raw_send_msg (fd, &m, efd);
+  assert_int_equal (raw_recv (fd, &m), 128);
+  assert_int_equal (m.type, MSG_ACK);
+}
+
+static void
+send_connect (int fd)
+{
+  struct msg m;
+
+  raw_type_msg (&m, MSG_CONNECT);
+  raw_send_msg (fd, &m, -1);
+}
+
 /* ---- malformed messages ------------------------------------------------- */
 
 static void
@@ -332,10 +353,7 @@ test_regions_and_rings_out_of_bounds (void **state)
   /* The same ring twice. */
   fd = after_init ();
   r0 = good_region (fd, 0, 65536);
-  raw_ring_msg (&m, true, 0, 0, 0, 8);
-  raw_send_msg (fd, &m, e);
-  assert_int_equal (raw_recv (fd, &m), 128);
-  assert_int_equal (m.type, MSG_ACK);
+  ring_acked (fd, true, 0, 0, e);
   raw_ring_msg (&m, true, 0, 0, 8192, 8);
   raw_send_msg (fd, &m, e);
   expect_disconnect (fd, "duplicate ring");
@@ -344,41 +362,25 @@ test_regions_and_rings_out_of_bounds (void **state)
   /* CONNECT with rings 0 and 2 only. */
   fd = after_init ();
   r0 = good_region (fd, 0, 65536);
-  for (uint16_t i = 0; i < 3; i += 2)
-    {
-      raw_ring_msg (&m, true, i, 0, i * 8192u, 8);
-      raw_send_msg (fd, &m, e);
-      assert_int_equal (raw_recv (fd, &m), 128);
-    }
-  memset (&m, 0, sizeof m);
-  m.type = MSG_CONNECT;
-  raw_send_msg (fd, &m, -1);
+  ring_acked (fd, true, 0, 0, e);
+  ring_acked (fd, true, 2, 2 * 8192u, e);
+  send_connect (fd);
   expect_disconnect (fd, "ring indexes are not contiguous");
   close (r0);
 
   /* CONNECT with no M2S ring, then with a ring that has no cookie. */
   fd = after_init ();
   r0 = good_region (fd, 0, 65536);
-  raw_ring_msg (&m, true, 0, 0, 0, 8);
-  raw_send_msg (fd, &m, e);
-  assert_int_equal (raw_recv (fd, &m), 128);
-  memset (&m, 0, sizeof m);
-  m.type = MSG_CONNECT;
-  raw_send_msg (fd, &m, -1);
+  ring_acked (fd, true, 0, 0, e);
+  send_connect (fd);
   expect_disconnect (fd, "no rings");
   close (r0);
 
   fd = after_init ();
   r0 = good_region (fd, 0, 65536);
-  raw_ring_msg (&m, true, 0, 0, 0, 8);
-  raw_send_msg (fd, &m, e);
-  assert_int_equal (raw_recv (fd, &m), 128);
-  raw_ring_msg (&m, false, 0, 0, 8192, 8);
-  raw_send_msg (fd, &m, e);
-  assert_int_equal (raw_recv (fd, &m), 128);
-  memset (&m, 0, sizeof m);
-  m.type = MSG_CONNECT;
-  raw_send_msg (fd, &m, -1);
+  ring_acked (fd, true, 0, 0, e);
+  ring_acked (fd, false, 0, 8192, e);
+  send_connect (fd);
   expect_disconnect (fd, "wrong ring cookie");
   close (r0);
   close (e);
@@ -427,9 +429,7 @@ raw_slave_connect_with (struct raw_slave *rs, int region_fd)
       assert_int_equal (raw_recv (rs->fd, &m), 128);
       assert_int_equal (m.type, MSG_ACK);
     }
-  memset (&m, 0, sizeof m);
-  m.type = MSG_CONNECT;
-  raw_send_msg (rs->fd, &m, -1);
+  send_connect (rs->fd);
   assert_int_equal (raw_recv (rs->fd, &m), 128);
   assert_int_equal (m.type, MSG_CONNECTED);
 }
