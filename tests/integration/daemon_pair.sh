@@ -60,6 +60,8 @@ wait_for 5 eval '! link_up b p0' || fail "slave still up"
 start_memifd a "$T/a.conf"
 ip -n "$na" addr add 10.78.0.1/24 dev "mdp0$TAG" # the TAP went with the process
 wait_for 10 link_up b p0 || { cat "$T/b.log" | tail; fail "slave did not reconnect"; }
+# the master turns its TAP's carrier on when it sees the link: after the slave
+wait_for 5 link_up a p0 || fail "master did not see the link"
 ping_ok "$na" 10.78.0.2 56 || fail "ping after the restart"
 r=$(mgmt b '{"command":"stats","args":{"name":"p0"}}')
 echo "$r"

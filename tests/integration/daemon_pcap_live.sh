@@ -29,7 +29,9 @@ wait_for 10 link_up m live0 || { cat "$T/m.log"; fail "link did not come up"; }
 log "veth -> memif: 200 frames pass the filter, 50 do not"
 ip netns exec "$ns" python3 "$PCAP_PY" send "mdw$TAG" 200 --size 200 || fail send
 ip netns exec "$ns" python3 "$PCAP_PY" send "mdw$TAG" 50 --ethertype 0x88b6 || fail send
-sleep 0.5
+to_memif() { jget "$(mgmt m '{"command":"stats","args":{"name":"live0"}}')" 'j["result"]["bridges"][0]["counters"]["to_memif"]["packets"]'; }
+wait_for 5 eval '[ "$(to_memif)" -ge 200 ]' # a loaded machine may take a while
+sleep 0.3
 tp_cmd tp "show port stats 0"
 sleep 0.5
 rx=$(sed 's/\x1b\[[0-9;]*[A-Za-z]//g' "$TP_DIR/tp.log" | grep -o 'RX-packets: *[0-9]*' | tail -1 | grep -o '[0-9]*$')
