@@ -42,16 +42,7 @@ echo "testpmd RX $rx, memifd to_memif $tm"
 
 log "memif -> veth: testpmd sends 4 bursts of 32"
 tp_cmd tp "stop"
-ip netns exec "$ns" tcpdump -i "mdw$TAG" -nn -U -w "$T/veth.pcap" 2>"$T/tcpdump.err" &
-TD=$!; track $TD
-wait_for 5 grep -q listening "$T/tcpdump.err" || fail "tcpdump did not start"
-tp_cmd tp "set fwd io"
-tp_cmd tp "start tx_first 4"
-sleep 1
-tp_cmd tp "stop"
-sleep 0.5
-kill -INT $TD; wait $TD
-n=$(tcpdump -nn -r "$T/veth.pcap" 2>/dev/null | wc -l)
+n=$(tp_tx_first_count tp "$ns" "mdw$TAG" 4) || fail "tcpdump did not start"
 c=$(mgmt m '{"command":"stats","args":{"name":"live0"}}')
 th=$(jget "$c" 'j["result"]["bridges"][0]["counters"]["to_host"]["packets"]')
 echo "tcpdump $n frames, memifd to_host $th"

@@ -79,16 +79,7 @@ tp_wait_connected tp || fail "testpmd not connected"
 tp_cmd tp "start"
 flows "after the interface came back"
 tp_cmd tp "stop"
-ip netns exec "$ns" tcpdump -i "mdw$TAG" -nn -U -w "$T/veth.pcap" 2>"$T/tcpdump.err" &
-TD=$!; track $TD
-wait_for 5 grep -q listening "$T/tcpdump.err" || fail "tcpdump did not start"
-tp_cmd tp "set fwd io"
-tp_cmd tp "start tx_first 2"
-sleep 1
-tp_cmd tp "stop"
-sleep 0.5
-kill -INT $TD; wait $TD
-n=$(tcpdump -nn -r "$T/veth.pcap" 2>/dev/null | wc -l)
+n=$(tp_tx_first_count tp "$ns" "mdw$TAG" 2) || fail "tcpdump did not start"
 echo "tcpdump $n frames on the far veth"
 [ "$n" = 64 ] || fail "expected 64 frames from testpmd on the veth, got $n"
 
