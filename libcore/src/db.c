@@ -193,20 +193,18 @@ on_listener (struct sock *s)
   return 0;
 }
 
+/* Like conn_callback(), for the interrupt callback and its queue id; what
+ * the application returns is its own business. */
 static int
-on_interrupt_fd (struct db *db, struct conn *c, uint16_t qid)
+on_interrupt_fd (struct conn *c, uint16_t qid)
 {
-  int r = 0;
-
-  (void) db;
   if (!c->connected || !c->on_interrupt)
     return 0;
   c->in_callback = true;
-  r = c->on_interrupt (c, c->private_ctx, qid);
+  c->on_interrupt (c, c->private_ctx, qid);
   c->in_callback = false;
   if (c->deleted)
     conn_destroy (c);
-  (void) r; /* the application's verdict is its own business */
   return 0;
 }
 
@@ -231,7 +229,7 @@ db_handle_fd (struct db *db, int fd, uint8_t events)
     case FD_CONTROL:
       return session_on_event (s->obj, events);
     case FD_INTERRUPT:
-      return on_interrupt_fd (db, s->obj, s->qid);
+      return on_interrupt_fd (s->obj, s->qid);
     case FD_CANCEL:
       drain_fd (fd);
       return MEMIF_ERR_POLL_CANCEL;
