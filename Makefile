@@ -165,10 +165,12 @@ $(BUILD)/tests/unit/cli/%: tests/unit/cli/%.c $(C_LIBOBJS)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CPPFLAGS) $(ALLCFLAGS) -Wno-missing-prototypes $(C_CFLAGS) -Icli $(UT_CFLAGS) -o $@ $< $(LDFLAGS) $(C_LIBOBJS) $(C_LIBS) $(UT_LIBS)
 
+# tap_floor measures io_uring against plain writes into a TAP (liburing).
+$(BUILD)/tests/tools/tap_floor: TOOL_LIBS := $(shell pkg-config --libs liburing 2>/dev/null || echo -luring)
 $(BUILD)/tests/tools/%: tests/tools/%.c $(LIB_A)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $<")
-	$(Q)$(CC) $(CPPFLAGS) $(ALLCFLAGS) -Wno-missing-prototypes $(LIB_INC) -Ilibcore/src -o $@ $< $(LDFLAGS) $(LIB_A) -lpthread
+	$(Q)$(CC) $(CPPFLAGS) $(ALLCFLAGS) -Wno-missing-prototypes $(LIB_INC) -Ilibcore/src -o $@ $< $(LDFLAGS) $(LIB_A) $(TOOL_LIBS) -lpthread
 
 tools: $(TOOLS)
 

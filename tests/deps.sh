@@ -12,6 +12,7 @@ pc jansson libjansson-dev
 pc libpcap libpcap-dev
 pc libedit libedit-dev
 pc cmocka libcmocka-dev
+pc liburing liburing-dev
 bin ip iproute2
 bin tcpdump tcpdump
 bin dpdk-testpmd dpdk-dev

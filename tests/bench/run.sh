@@ -111,16 +111,24 @@ lib_anchor() {
 }
 
 # ---- 2. round-trip latency ---------------------------------------------------
-# pong (master) on CPU 1, ping (slave) on CPU 0, 64-byte frames.
+# MODE: polling, or interrupt on "2 CPUs" (pong on CPU 1, ping on CPU 0) or
+# on "1 CPU" (both on CPU 0).  64-byte frames.  For interrupt mode the floor
+# is the same round trip of bare eventfd wake-ups (wake_floor), no memif.
+lat_cpus() { [[ "$1" == *"1 CPU" ]] && echo "0 0" || echo "1 0"; }
+
 lat_ours() {
-	local mode=$1 sock=$T/lat.sock irq="" pp m
-	[ "$mode" = interrupt ] && irq=-I
+	local mode=$1 sock=$T/lat.sock irq="" pp m cpus
+	[ "$mode" = polling ] || irq=-I
+	read -ra cpus <<<"$(lat_cpus "$mode")"
 	rm -f "$sock"
-	taskset -c 1 "$BENCH" -m pong -r master -s "$sock" $irq >/dev/null 2>&1 &
+	taskset -c "${cpus[0]}" "$BENCH" -m pong -r master -s "$sock" $irq >/dev/null 2>&1 &
 	pp=$!; track $pp
-	taskset -c 0 "$BENCH" -m ping -r slave -s "$sock" $irq -w $WARM -t "$WIN" >"$T/ping.out" 2>&1
+	taskset -c "${cpus[1]}" "$BENCH" -m ping -r slave -s "$sock" $irq -w $WARM -t "$WIN" >"$T/ping.out" 2>&1
 	stop $pp
 	for m in p50 p99 p999; do record lat "$mode" ours "$m" "$(kv $m <"$T/ping.out")" us; done
+	[ "$mode" = polling ] && return
+	"$WAKEFLOOR" -c "${cpus[1]},${cpus[0]}" -w $WARM -t "$WIN" >"$T/wake.out"
+	for m in p50 p99 p999; do record wake "${mode#interrupt }" bound "$m" "$(kv $m <"$T/wake.out")" us; done
 }
 
 # anchor: testpmd (macswap, polling) answers the same pinger; testpmd has
@@ -177,6 +185,22 @@ bridge_measure() {
 		stop $src
 		kv pps <"$T/brx.out"
 	fi
+}
+
+# The bound of m2t: one process writing the same frames straight into a
+# TAP in the same namespace on the bridge's CPU, one write() per frame, and
+# the two ways to batch or defer them (tests/tools/tap_floor).
+bench_tapfloor() {
+	local len mode r
+	for r in $(seq "$RUNS"); do
+		for len in 64 1500; do
+			for mode in write uring napi; do
+				ip netns exec "$BNS" taskset -c 1 "$TAPFLOOR" -d mbtf0 -m "$mode" \
+					-l "$len" -w $WARM -t "$WIN" >"$T/tf.out" 2>&1 || cat "$T/tf.out" >&2
+				record tapw "$len B $mode" bound pps "$(kv pps <"$T/tf.out")" pps
+			done
+		done
+	done
 }
 
 bridge_ours() {
@@ -322,12 +346,13 @@ if wants lib; then
 fi
 if wants lat; then
 	log "round-trip latency"
-	for mode in polling interrupt; do alternate lat "$mode"; done
+	for mode in polling "interrupt 2 CPUs" "interrupt 1 CPU"; do alternate lat "$mode"; done
 fi
 if wants bridge; then
 	log "bridge throughput (memifd rx_mode $BRX)"
 	ns_new br || exit 1
 	BNS=$NS
+	bench_tapfloor
 	for dir in m2t t2m; do
 		for len in 64 1500; do alternate bridge "$dir" "$len"; done
 	done

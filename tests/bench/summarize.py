@@ -3,9 +3,15 @@
 
 RAW has one measurement per line: bench, case, impl, metric, value, unit.
 For each (bench, case, metric): median, min, max and run count of ours and
-of the anchor (testpmd), and the ratio of the medians ours/anchor.  The
-memcpy rows are the bound; library rows at the same size also get
-ours/bound.  Prints a text table and writes the same rows as JSON.
+of the anchor (testpmd), and the ratio of the medians ours/anchor.  Rows
+whose impl is "bound" measure what the machine itself allows, with no memif
+at all; the rows of ours they bound also get ours/bound:
+
+  memcpy "64 B"         bounds lib "s2m 64 B", "m2s 64 B" (pps)
+  tapw "64 B write"     bounds bridge "m2t 64 B" (pps)
+  wake "2 CPUs"         bounds lat "interrupt 2 CPUs" (p50, p99, p999)
+
+Prints a text table and writes the same rows as JSON.
 """
 import json
 import statistics
@@ -63,16 +69,35 @@ def cell(s, unit):
                            fmt(s["max"], unit))
 
 
+BOUND_NOTES = {
+    "memcpy": "one core copying (the bound)",
+    "tapw": "bare TAP writes, one core (the bound)",
+    "wake": "eventfd round trip, no memif (the floor)",
+}
+OF_BOUND = {"lib": "memcpy bound", "bridge": "TAP write bound",
+            "lat": "wake-up floor"}
+
+
+def bound_of(bench, case, metric):
+    """The (bench, case, metric) of the bound row for a row of ours."""
+    if bench == "lib":
+        return ("memcpy", case.split(" ", 1)[-1], metric)
+    if bench == "bridge" and case.startswith("m2t "):
+        return ("tapw", case.split(" ", 1)[-1] + " write", metric)
+    if bench == "lat" and case.startswith("interrupt "):
+        return ("wake", case.split(" ", 1)[-1], metric)
+    return None
+
+
 def main():
     raw, out = sys.argv[1], sys.argv[2]
     note = sys.argv[3] if len(sys.argv) > 3 else ""
     order, groups = load(raw)
-    bound = {}
-    for (bench, case, metric) in order:
-        if bench == "memcpy" and metric == "pps":
-            s = stats(groups[(bench, case, metric)]["impl"].get("bound", []))
-            if s:
-                bound[case] = s["median"]
+    bounds = {}
+    for key in order:
+        s = stats(groups[key]["impl"].get("bound", []))
+        if s:
+            bounds[key] = s["median"]
     rows = []
     for key in order:
         bench, case, metric = key
@@ -81,13 +106,13 @@ def main():
         anchor = stats(g["impl"].get("testpmd", []))
         row = {"bench": bench, "case": case, "metric": metric,
                "unit": g["unit"], "ours": ours, "testpmd": anchor}
-        if bench == "memcpy":
-            row["bound"] = stats(g["impl"].get("bound", []))
+        if "bound" in g["impl"]:
+            row["bound"] = stats(g["impl"]["bound"])
         if ours and anchor and anchor["median"]:
             row["ratio"] = ours["median"] / anchor["median"]
-        size = case.split(" ", 1)[-1]
-        if bench == "lib" and ours and size in bound:
-            row["of_memcpy_bound"] = ours["median"] / bound[size]
+        b = bounds.get(bound_of(bench, case, metric))
+        if ours and b:
+            row["of_bound"] = ours["median"] / b
         if "skipped" in g["impl"] or not g["impl"]:
             row["skipped"] = g["unit"]
         rows.append(row)
@@ -103,11 +128,9 @@ def main():
         u = r["unit"]
         ours = cell(r["ours"] or r.get("bound"), u)
         ratio = "%.2f" % r["ratio"] if "ratio" in r else "-"
-        extra = ""
-        if "of_memcpy_bound" in r:
-            extra = "%.2f of memcpy bound" % r["of_memcpy_bound"]
-        if r["bench"] == "memcpy":
-            extra = "one core copying (the bound)"
+        extra = BOUND_NOTES.get(r["bench"], "") if r.get("bound") else ""
+        if "of_bound" in r:
+            extra = "%.2f of %s" % (r["of_bound"], OF_BOUND[r["bench"]])
         print("%-7s %-20s %-6s %-28s %-28s %7s %s" % (
             r["bench"], r["case"], r["metric"], ours,
             cell(r["testpmd"], u), ratio, extra))
