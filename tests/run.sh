@@ -11,12 +11,22 @@ rm -rf "$logs"; mkdir -p "$logs"
 pass=0 fail=0 skip=0 failed=()
 filter=${TESTS:-}
 
+netns_names() { ls /run/netns 2>/dev/null | sort; }
+
 run_one() { # name timeout cmd...
     local name=$1 tmo=$2; shift 2
     [ -n "$filter" ] && [[ "$name" != *$filter* ]] && return
-    local log="$logs/${name//\//_}.log" start=$SECONDS rc
+    local log="$logs/${name//\//_}.log" start=$SECONDS rc ns0 left
+    ns0=$(netns_names)
     timeout -k 5 "$tmo" "$@" >"$log" 2>&1 </dev/null
     rc=$?
+    # a test removes every network namespace it made, even when it fails
+    left=$(comm -13 <(echo "$ns0") <(netns_names) | tr '\n' ' ')
+    if [ -n "${left// /}" ]; then
+        echo "FAIL: network namespaces left behind: $left" >>"$log"
+        for n in $left; do ip netns del "$n" 2>/dev/null; done
+        [ $rc = 0 ] || [ $rc = 77 ] && rc=1
+    fi
     local t=$((SECONDS - start))
     case $rc in
     0)  pass=$((pass + 1)); printf '  PASS  %-50s %3ss\n' "$name" "$t" ;;

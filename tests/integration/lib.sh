@@ -27,6 +27,8 @@ cleanup() {
 		kill -KILL "$p" 2>/dev/null
 		wait "$p" 2>/dev/null
 	done
+	# ns_add runs in $(...), a subshell: its namespaces are listed in a file
+	[ -f "$T/netns.list" ] && mapfile -t -O "${#_NETNS[@]}" _NETNS <"$T/netns.list"
 	for p in "${_NETNS[@]}"; do ip netns del "$p" 2>/dev/null; done
 	for p in "${_DPDK[@]}"; do rm -rf "/var/run/dpdk/$p"; done
 	rm -rf "$T"
@@ -52,7 +54,7 @@ need_testpmd() {
 ns_add() {
 	local ns="md$TAG$1"
 	ip netns add "$ns" || fail "ip netns add $ns"
-	_NETNS+=("$ns")
+	echo "$ns" >>"$T/netns.list" # for the cleanup: this runs in a subshell
 	ip -n "$ns" link set lo up
 	echo "$ns"
 }
