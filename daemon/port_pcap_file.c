@@ -9,6 +9,11 @@
  * and the loop never spins.  The replay starts when the memif link comes
  * up and pauses while it is down.  The file is checked completely when the
  * port opens (not pcap, truncated, wrong link type: a clear error then).
+ *
+ * That check also keeps the frames in memory when they fit in CACHE_MAX:
+ * a file read from disk costs two stdio reads per frame and a reopen per
+ * pass, which made replay several times slower than the ring; a larger
+ * file is read from disk pass after pass.
  */
 #include "log.h"
 #include "pace.h"
@@ -25,6 +30,13 @@
 #include <unistd.h>
 
 #define WAIT_NS 100000 /* ring full: try again after this */
+#define CACHE_MAX (64u << 20) /* frame bytes replayed from memory, at most */
+
+/* A frame of the file in memory: its bytes are cache_data[off, off+len). */
+struct cached_frame {
+	uint64_t ts_ns;
+	uint32_t off, len;
+};
 
 enum rstate { R_NONE, R_WAITING, R_RUNNING, R_FINISHED, R_ERROR };
 enum wstate { W_NONE, W_WRITING, W_LIMIT, W_ERROR };
@@ -36,10 +48,15 @@ struct pfile {
 	pcap_t *rd;
 	enum rstate rstate;
 	struct pace pace;
-	struct pcap_pkthdr *hdr; /* the next frame, when have_next */
-	const u_char *data;
+	/* the file in memory, or NULL: read from rd */
+	struct cached_frame *cache;
+	uint8_t *cache_data;
+	size_t cache_cap, cache_data_len, cache_data_cap, cache_pos;
+	const u_char *next_data; /* the next frame, when have_next */
+	uint32_t next_len;
 	bool have_next;
 	uint64_t start_ns, paused_ns, due_ns;
+	uint64_t now_ns; /* the clock as last read: due_ns <= now_ns is due */
 	uint64_t frames, sent, passes; /* frames per pass, sent, passes done */
 	/* record */
 	struct pcapw w;
@@ -77,7 +94,60 @@ static const char *pf_linktype_ok(int dlt, bool l3)
 	return dlt == DLT_EN10MB ? NULL : "EN10MB";
 }
 
-/* Opens the replay file; check: read it through, counting its frames. */
+static void cache_free(struct pfile *f)
+{
+	free(f->cache);
+	free(f->cache_data);
+	f->cache = NULL;
+	f->cache_data = NULL;
+	f->cache_cap = f->cache_data_len = f->cache_data_cap = 0;
+}
+
+/* Appends a frame; false when the file does not fit (the cache is freed). */
+static bool cache_add(struct pfile *f, const struct pcap_pkthdr *h,
+		      const u_char *d)
+{
+	if (f->frames > f->cache_cap) { /* frames counts this one already */
+		size_t cap = f->cache_cap ? f->cache_cap * 2 : 1024;
+		void *n = realloc(f->cache, cap * sizeof(*f->cache));
+
+		if (!n)
+			goto drop;
+		f->cache = n;
+		f->cache_cap = cap;
+	}
+	if (f->cache_data_len + h->caplen > CACHE_MAX)
+		goto drop;
+	if (f->cache_data_len + h->caplen > f->cache_data_cap) {
+		size_t cap = f->cache_data_cap ? f->cache_data_cap * 2 : 65536;
+		void *n;
+
+		while (cap < f->cache_data_len + h->caplen)
+			cap *= 2;
+		if (cap > CACHE_MAX)
+			cap = CACHE_MAX;
+		n = realloc(f->cache_data, cap);
+		if (!n)
+			goto drop;
+		f->cache_data = n;
+		f->cache_data_cap = cap;
+	}
+	f->cache[f->frames - 1] = (struct cached_frame){
+		.ts_ns = (uint64_t)h->ts.tv_sec * 1000000000u +
+			 (uint64_t)h->ts.tv_usec, /* nanoseconds */
+		.off = (uint32_t)f->cache_data_len,
+		.len = h->caplen,
+	};
+	memcpy(f->cache_data + f->cache_data_len, d, h->caplen);
+	f->cache_data_len += h->caplen;
+	return true;
+drop:
+	cache_free(f);
+	return false;
+}
+
+/* Opens the replay file; check: read it through, counting its frames and
+ * keeping them in memory if they fit (then the file is closed again). */
 static int pf_open_read(struct pfile *f, bool check, char *err, size_t errlen)
 {
 	char ebuf[PCAP_ERRBUF_SIZE];
@@ -106,13 +176,63 @@ static int pf_open_read(struct pfile *f, bool check, char *err, size_t errlen)
 	}
 	if (!check)
 		return 0;
-	for (f->frames = 0; (r = pcap_next_ex(f->rd, &h, &d)) == 1;)
+	bool caching = true;
+
+	for (f->frames = 0; (r = pcap_next_ex(f->rd, &h, &d)) == 1;) {
 		f->frames++;
+		if (caching)
+			caching = cache_add(f, h, d);
+	}
 	if (r == PCAP_ERROR) {
 		snprintf(err, errlen, "read %s: %s (after %llu frames)",
 			 f->hc.read, pcap_geterr(f->rd),
 			 (unsigned long long)f->frames);
+		cache_free(f);
 		return -EIO;
+	}
+	pcap_close(f->rd);
+	f->rd = NULL;
+	if (caching && f->frames) {
+		log_info("replay of %s: %llu frames, %zu bytes, held in memory",
+			 f->hc.read, (unsigned long long)f->frames,
+			 f->cache_data_len);
+		return 0;
+	}
+	return pf_open_read(f, false, err, errlen);
+}
+
+/* The next frame of this pass: 1, 0 at the end, PCAP_ERROR. */
+static int pf_fetch(struct pfile *f, uint64_t *ts_ns)
+{
+	struct pcap_pkthdr *h;
+	int r;
+
+	if (f->cache) {
+		const struct cached_frame *c;
+
+		if (f->cache_pos == f->frames)
+			return 0;
+		c = &f->cache[f->cache_pos++];
+		*ts_ns = c->ts_ns;
+		f->next_data = f->cache_data + c->off;
+		f->next_len = c->len;
+		return 1;
+	}
+	r = pcap_next_ex(f->rd, &h, &f->next_data);
+	if (r != 1)
+		return r == PCAP_ERROR ? PCAP_ERROR : 0;
+	*ts_ns = (uint64_t)h->ts.tv_sec * 1000000000u +
+		 (uint64_t)h->ts.tv_usec; /* nanoseconds */
+	f->next_len = h->caplen;
+	return 1;
+}
+
+/* Back to the first frame for the next pass. */
+static int pf_rewind(struct pfile *f, char *err, size_t errlen)
+{
+	if (f->cache) {
+		f->cache_pos = 0;
+		return 0;
 	}
 	pcap_close(f->rd);
 	f->rd = NULL;
@@ -140,12 +260,10 @@ static bool pf_next(struct port *p, struct pfile *f)
 	int r;
 
 	for (int tries = 0; tries < 2; tries++) {
-		r = pcap_next_ex(f->rd, &f->hdr, &f->data);
+		r = pf_fetch(f, &ts);
 		if (r == 1) {
-			ts = (uint64_t)f->hdr->ts.tv_sec * 1000000000u +
-			     (uint64_t)f->hdr->ts.tv_usec; /* nanoseconds */
 			f->due_ns = f->start_ns + pace_due(&f->pace, ts,
-							   f->hdr->caplen);
+							   f->next_len);
 			f->have_next = true;
 			return true;
 		}
@@ -156,9 +274,7 @@ static bool pf_next(struct port *p, struct pfile *f)
 		f->passes++;
 		if ((f->hc.loop && f->passes >= f->hc.loop) || !f->frames)
 			break;
-		pcap_close(f->rd);
-		f->rd = NULL;
-		if (pf_open_read(f, false, err, sizeof(err))) {
+		if (pf_rewind(f, err, sizeof(err))) {
 			pf_finish(p, f, err);
 			return false;
 		}
@@ -177,19 +293,20 @@ static ssize_t pf_readv(struct port *p, const struct iovec *iov, int iovcnt)
 		return -EAGAIN;
 	if (!f->have_next && !pf_next(p, f))
 		return -EAGAIN;
-	if (f->due_ns > mono_ns()) {
+	/* the clock is read only when the last reading says "not yet" */
+	if (f->due_ns > f->now_ns && f->due_ns > (f->now_ns = mono_ns())) {
 		pf_arm(p, f->due_ns);
 		return -EAGAIN;
 	}
-	left = f->hdr->caplen;
+	left = f->next_len;
 	for (int i = 0; i < iovcnt && left; i++) {
 		n = left < iov[i].iov_len ? left : iov[i].iov_len;
-		memcpy(iov[i].iov_base, f->data + (f->hdr->caplen - left), n);
+		memcpy(iov[i].iov_base, f->next_data + (f->next_len - left), n);
 		left -= n;
 	}
 	f->have_next = false;
 	f->sent++;
-	return (ssize_t)f->hdr->caplen;
+	return (ssize_t)f->next_len;
 }
 
 static void pf_input_wait(struct port *p)
@@ -307,8 +424,10 @@ static void pf_close(struct port *p)
 
 	if (f && f->rd)
 		pcap_close(f->rd);
-	if (f)
+	if (f) {
+		cache_free(f);
 		pcapw_close(&f->w);
+	}
 	if (p->fd >= 0)
 		close(p->fd);
 	free(f);
@@ -374,6 +493,9 @@ static void pf_describe(struct port *p, json_t *host)
 			      "sent", (json_int_t)f->sent,
 			      "passes", (json_int_t)f->passes,
 			      "state", rstate_names[f->rstate]);
+		if (j)
+			json_object_set_new(j, "in_memory",
+					    json_boolean(f->cache != NULL));
 		if (j && f->rerr[0])
 			json_object_set_new(j, "error", json_string(f->rerr));
 		json_object_set_new(host, "read", j);

@@ -4,7 +4,8 @@
   daemon_pcap.py gen FILE N [--linktype L] [--sizes a,b,..] [--usec]
       N frames cycling through the sizes; each frame carries its index,
       Ethernet frames have ethertype 0x88b5 (local experimental).
-  daemon_pcap.py cmp A B      frame by frame (bytes, order); exit 1 if not
+  daemon_pcap.py cmp A B [--passes K]   frame by frame (bytes, order): B is
+      A (K times over); exit 1 if not
   daemon_pcap.py info FILE    "frames N magic M linktype L rate PPS mbps MBPS"
   daemon_pcap.py send IFACE N [--ethertype T] [--size S]   raw frames out
 """
@@ -33,8 +34,13 @@ def read(path):
     return magic, linktype, frames
 
 
+PATTERN = bytes(range(256))
+
+
 def frame(i, size, linktype):
-    body = struct.pack("!I", i) + bytes((i + k) & 0xFF for k in range(size))
+    # the index, then bytes counting up from i
+    run = PATTERN * (size // 256 + 2)
+    body = struct.pack("!I", i) + run[i & 0xFF:(i & 0xFF) + size]
     if linktype == 1:
         hdr = bytes.fromhex("02fe00000002" "02fe00000001" "88b5")
         return (hdr + body)[:size]
@@ -67,8 +73,10 @@ def gen(args):
 
 
 def cmp(args):
+    passes = int(args[3]) if len(args) > 3 and args[2] == "--passes" else 1
     _, la, a = read(args[0])
     _, lb, b = read(args[1])
+    a = a * passes
     if la != lb:
         raise SystemExit("link types differ: %d %d" % (la, lb))
     if len(a) != len(b):
