@@ -23,6 +23,7 @@
 #define IO_BURST 256	     /* slots per memif_rx_burst */
 #define IO_RX_BUDGET 1024    /* slots per queue per wake-up */
 #define IO_HOST_BUDGET 64    /* frames read from the host per wake-up */
+#define IO_RESERVE 32	     /* tx slots reserved at a time, at least */
 #define IO_BUSY_BURST 32     /* adaptive: a burst this big means "busy" */
 #define IO_IDLE_NS 10000000 /* adaptive: back to interrupts after 10 ms idle */
 
@@ -215,7 +216,9 @@ void bridge_io_poll(struct loop_poller *p)
 /* ---- host -> memif ---------------------------------------------------- */
 
 /* Makes sure pool[pos..] can hold max_frame + 1 bytes; false: ring full.
- * Slots are reserved one by one (size 0: each gets its full capacity). */
+ * Slots are reserved IO_RESERVE at a time (size 0: each gets its full
+ * capacity): one look at the peer's ring counter and one pass over the
+ * descriptors per 32 slots instead of per frame. */
 static bool txq_reserve(struct bridge *b, struct txq *q, unsigned pos,
 			unsigned *nslots)
 {
@@ -230,6 +233,8 @@ static bool txq_reserve(struct bridge *b, struct txq *q, unsigned pos,
 			return true;
 		}
 		want = (need - have + b->buffer_size - 1) / b->buffer_size;
+		if (want < IO_RESERVE)
+			want = IO_RESERVE;
 		if (want > (unsigned)(q->cap - q->npool))
 			want = q->cap - q->npool;
 		got = 0;
