@@ -46,7 +46,7 @@ const struct kw kw_create[] = {
 	{ "buffer_size", KW_UINT, "memif", "buffer_size", NULL, NULL,
 	  "N", "2048", "bytes per buffer; larger frames use chains" },
 	{ "rx_mode", KW_CHOICE, "memif", "rx_mode", "interrupt|polling|adaptive", NULL,
-	  "MODE", "interrupt", "how the receive queues are served" },
+	  "MODE", "adaptive", "how the receive queues are served" },
 	{ "netns", KW_STR, "memif", "netns", NULL, NULL,
 	  "NS", "none", "network namespace of the memif socket" },
 	{ "tap", KW_STR, "host", "name", NULL, "type=tap",

@@ -377,8 +377,13 @@ static void detail_bridge(const struct out *o, const json_t *b)
 		JT(b, "memif.mode", a), JT(b, "memif.rx_mode", c),
 		json_is_string(jget(b, "memif.secret")) ? JT(b, "memif.secret", d) : "none");
 	detail_netns(fp, b, "memif.netns");
-	fprintf(fp, "  %-17srx %s, tx %s\n", "queues:",
+	fprintf(fp, "  %-17srx %s, tx %s", "queues:",
 		detail_geom(b, "rx_queues", a, sizeof(a)), detail_geom(b, "tx_queues", c, sizeof(c)));
+	/* an adaptive bridge says how its receive queues are served now */
+	if (!strcmp(JT(b, "memif.rx_mode", a), "adaptive") &&
+	    !strcmp(JT(b, "state.link", c), "up"))
+		fprintf(fp, ", %s rx polling now", JT(b, "state.rx_polling", d));
+	fputc('\n', fp);
 	fprintf(fp, "  %-17sring size %s, buffer size %s\n", "rings:",
 		detail_geom(b, "ring_size", a, sizeof(a)), detail_geom(b, "buffer_size", c, sizeof(c)));
 	detail_host(fp, b);

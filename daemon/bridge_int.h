@@ -31,7 +31,8 @@ struct rxq {
 	memif_buffer_t *bufs; /* ring_size entries */
 	uint16_t cap, carry;
 	bool polling;	      /* the ring is in polling mode now */
-	uint64_t last_busy_ns; /* adaptive: when traffic was last seen */
+	uint64_t window_ns;    /* adaptive: when this polling window began */
+	uint32_t window_slots; /* adaptive: slots received in it */
 };
 
 /* A transmit queue: slots reserved but not yet published, in ring order. */

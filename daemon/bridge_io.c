@@ -24,8 +24,13 @@
 #define IO_RX_BUDGET 1024    /* slots per queue per wake-up */
 #define IO_HOST_BUDGET 64    /* frames read from the host per wake-up */
 #define IO_RESERVE 32	     /* tx slots reserved at a time, at least */
-#define IO_BUSY_BURST 32     /* adaptive: a burst this big means "busy" */
-#define IO_IDLE_NS 10000000 /* adaptive: back to interrupts after 10 ms idle */
+/* adaptive: a wake-up that finds IO_BUSY_BURST slots waiting means frames
+ * come faster than interrupts serve them: poll.  Back to interrupts when a
+ * window of IO_WINDOW_NS brings fewer than IO_QUIET_SLOTS (32 kpps), so a
+ * trickle after a burst does not keep a core busy-polling. */
+#define IO_BUSY_BURST 32
+#define IO_WINDOW_NS 10000000
+#define IO_QUIET_SLOTS 320
 
 static struct iovec io_iov[IOV_MAX];
 static uint8_t io_scratch[65536]; /* frames dropped before they get a slot */
@@ -168,7 +173,8 @@ static void rxq_set_polling(struct bridge *b, uint16_t qid, bool polling)
 		return;
 	}
 	b->rxq[qid].polling = polling;
-	b->rxq[qid].last_busy_ns = now_ns();
+	b->rxq[qid].window_ns = now_ns();
+	b->rxq[qid].window_slots = 0;
 }
 
 int bridge_io_interrupt(memif_conn_handle_t conn, void *ctx, uint16_t qid)
@@ -193,21 +199,33 @@ void bridge_io_poll(struct loop_poller *p)
 	struct bridge *b = (struct bridge *)((char *)p -
 					     offsetof(struct bridge, poller));
 	bool changed = false;
+	uint64_t now = 0;
 
 	for (uint16_t q = 0; b->link_up && q < b->n_rxq; q++) {
 		struct rxq *rq = &b->rxq[q];
+		unsigned n;
 
 		if (!rq->polling || b->host_blocked)
 			continue;
-		if (rxq_drain(b, q, IO_RX_BUDGET)) {
-			rq->last_busy_ns = now_ns();
-		} else if (b->conf.memif.rx_mode == RXM_ADAPTIVE &&
-			   now_ns() - rq->last_busy_ns > IO_IDLE_NS) {
-			rxq_set_polling(b, q, false);
-			/* frames queued before the peer saw the unmask */
-			rxq_drain(b, q, IO_RX_BUDGET);
-			changed = true;
+		n = rxq_drain(b, q, IO_RX_BUDGET);
+		if (b->conf.memif.rx_mode != RXM_ADAPTIVE)
+			continue;
+		rq->window_slots += n;
+		if (n)
+			continue; /* busy: not even a look at the clock */
+		if (!now)
+			now = now_ns();
+		if (now - rq->window_ns < IO_WINDOW_NS)
+			continue;
+		if (rq->window_slots >= IO_QUIET_SLOTS) {
+			rq->window_ns = now; /* still busy: a new window */
+			rq->window_slots = 0;
+			continue;
 		}
+		rxq_set_polling(b, q, false);
+		/* frames queued before the peer saw the unmask */
+		rxq_drain(b, q, IO_RX_BUDGET);
+		changed = true;
 	}
 	if (changed)
 		bridge_poller_update(b);

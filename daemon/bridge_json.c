@@ -99,9 +99,12 @@ static json_t *host_json(struct bridge *b)
 static json_t *state_json(struct bridge *b)
 {
 	char when[32];
+	int polling = 0;
 
+	for (unsigned q = 0; b->link_up && q < b->n_rxq; q++)
+		polling += b->rxq[q].polling;
 	bridge_format_time(b->since, when, sizeof(when));
-	return json_pack("{s:s, s:s, s:I, s:s, s:s, s:s, s:i, s:i, s:i, s:i, s:s, s:s}",
+	return json_pack("{s:s, s:s, s:I, s:s, s:s, s:s, s:i, s:i, s:i, s:i, s:i, s:s, s:s}",
 			 "link", b->link_up ? "up" : "down",
 			 "since", when,
 			 "since_epoch", (json_int_t)b->since,
@@ -110,6 +113,7 @@ static json_t *state_json(struct bridge *b)
 			 "disconnect_reason", b->reason,
 			 "rx_queues", b->link_up ? (int)b->nrx : 0,
 			 "tx_queues", b->link_up ? (int)b->ntx : 0,
+			 "rx_polling", polling,
 			 "ring_size", b->link_up ? (int)b->ring_size : 0,
 			 "buffer_size", b->link_up ? (int)b->buffer_size : 0,
 			 "host_state", b->port ? b->port->ops->state(b->port) : "gone",

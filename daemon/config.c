@@ -165,6 +165,7 @@ static void bridge_defaults(struct bridge_conf *bc)
 	bc->memif.rx_queues = bc->memif.tx_queues = 1;
 	bc->memif.ring_size = 1024;
 	bc->memif.buffer_size = 2048;
+	bc->memif.rx_mode = RXM_ADAPTIVE;
 	conf_host_defaults(&bc->host);
 }
 

@@ -14,7 +14,7 @@
 #                       rounded number of blocks, at least 1)
 #   BENCH_IDLE=S        idle window (default 10)
 #   BENCH_BRIDGE_RX=M   memifd's memif rx_mode in the bridge benchmark
-#                       (interrupt, the default as in memifd.conf; polling; adaptive)
+#                       (adaptive, the default as in memifd.conf; interrupt; polling)
 #
 # CPU 0 and CPU 1: the two processes of a pair each get their own core.
 # Output: the table on stdout, build/bench/results.json, build/bench/raw.tsv.
@@ -24,7 +24,7 @@ RUNS=${BENCH_RUNS:-5}
 ONLY=${BENCH_ONLY:-memcpy lib lat bridge idle pcap}
 WIN=${BENCH_WINDOW:-1.5}
 IDLE=${BENCH_IDLE:-10}
-BRX=${BENCH_BRIDGE_RX:-interrupt}
+BRX=${BENCH_BRIDGE_RX:-adaptive}
 WARM=0.3
 BLOCKS=$(printf '%.0f' "$WIN"); ((BLOCKS < 1)) && BLOCKS=1
 

@@ -75,7 +75,7 @@ static void default_file_parses_with_defaults(void **state)
 	assert_string_equal(cfg->bridges[0].memif.socket, "/run/memifd/memif.sock");
 	assert_int_equal(cfg->bridges[0].memif.ring_size, 1024);
 	assert_int_equal(cfg->bridges[0].memif.buffer_size, 2048);
-	assert_int_equal(cfg->bridges[0].memif.rx_mode, RXM_INTERRUPT);
+	assert_int_equal(cfg->bridges[0].memif.rx_mode, RXM_ADAPTIVE);
 	assert_string_equal(cfg->bridges[0].host.name, "memif0");
 	assert_int_equal(cfg->bridges[0].host.mtu, 1500);
 	assert_string_equal(cfg->control.socket, "/run/memifd/memifd.sock");
@@ -236,7 +236,7 @@ static void roles_abstract_sockets_and_secret_file(void **state)
 	assert_int_equal(write(fd, "s3cret\n", 7), 7);
 	close(fd);
 	snprintf(text, sizeof(text), B("\"role\": \"client\", \"socket\": \"@vpp\", "
-		 "\"secret_file\": \"%s\", \"rx_mode\": \"adaptive\", \"mode\": \"ip\"",
+		 "\"secret_file\": \"%s\", \"rx_mode\": \"polling\", \"mode\": \"ip\"",
 		 "\"mac\": \"02:fe:00:00:00:01\", \"persist\": true"), path);
 	e = load(text, &cfg);
 	unlink(path);
@@ -246,11 +246,29 @@ static void roles_abstract_sockets_and_secret_file(void **state)
 	assert_string_equal(cfg->bridges[0].memif.socket, "@vpp");
 	assert_true(cfg->bridges[0].memif.has_secret);
 	assert_string_equal(cfg->bridges[0].memif.secret, "s3cret");
-	assert_int_equal(cfg->bridges[0].memif.rx_mode, RXM_ADAPTIVE);
+	assert_int_equal(cfg->bridges[0].memif.rx_mode, RXM_POLLING);
 	assert_int_equal(cfg->bridges[0].memif.mode, MM_IP);
 	assert_int_equal(cfg->bridges[0].host.mac[5], 1);
 	assert_true(cfg->bridges[0].host.persist);
 	assert_string_equal(cfg->bridges[0].host.name, "b0"); /* the default */
+	config_free(cfg);
+}
+
+/* Interrupts while idle, polling while busy, unless the bridge says. */
+static void rx_mode_defaults_to_adaptive(void **state)
+{
+	struct config *cfg;
+	struct config_errors e;
+
+	(void)state;
+	e = load(B("", ""), &cfg);
+	dump(&e);
+	assert_int_equal(e.n, 0);
+	assert_int_equal(cfg->bridges[0].memif.rx_mode, RXM_ADAPTIVE);
+	config_free(cfg);
+	e = load(B("\"rx_mode\": \"interrupt\"", ""), &cfg);
+	assert_int_equal(e.n, 0);
+	assert_int_equal(cfg->bridges[0].memif.rx_mode, RXM_INTERRUPT);
 	config_free(cfg);
 }
 
@@ -325,6 +343,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(default_file_parses_with_defaults),
+		cmocka_unit_test(rx_mode_defaults_to_adaptive),
 		cmocka_unit_test(example_file_is_valid),
 		cmocka_unit_test(syntax_error_names_line_and_column),
 		cmocka_unit_test(unknown_key_is_positioned_at_the_key),
