@@ -171,13 +171,20 @@ static ssize_t tap_result(struct port *p, ssize_t n)
 	return -e;
 }
 
+/* read() and write() for a frame in one buffer, the usual case: the
+ * kernel's readv/writev path (importing the iovec) costs about a tenth of
+ * what a 64-byte frame costs in all. */
 static ssize_t tap_readv(struct port *p, const struct iovec *iov, int iovcnt)
 {
+	if (iovcnt == 1)
+		return tap_result(p, read(p->fd, iov[0].iov_base, iov[0].iov_len));
 	return tap_result(p, readv(p->fd, iov, iovcnt));
 }
 
 static ssize_t tap_writev(struct port *p, const struct iovec *iov, int iovcnt)
 {
+	if (iovcnt == 1)
+		return tap_result(p, write(p->fd, iov[0].iov_base, iov[0].iov_len));
 	return tap_result(p, writev(p->fd, iov, iovcnt));
 }
 
