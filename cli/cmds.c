@@ -184,7 +184,7 @@ const struct cli_exit cli_exits[] = {
 static int cli_connect(const struct cli *cli, struct ctl *c)
 {
 	int ret = ctl_open(c, cli->socket, cli->timeout_ms);
-	const char *hint = ctl_hint(ret);
+	const char *hint = ctl_hint(ret, cli->socket);
 
 	if (!ret)
 		return CLI_OK;
@@ -238,7 +238,7 @@ static int cli_refused(const struct cli *cli, const json_t *reply)
 	util_err("memifd at %s refused the connection: %s%s%s", cli->socket,
 		 msg ? msg : code ? code : "no reason given",
 		 code && !strcmp(code, "EPERM") ? "; " : "",
-		 code && !strcmp(code, "EPERM") ? ctl_hint(-EPERM) : "");
+		 code && !strcmp(code, "EPERM") ? ctl_hint(-EPERM, cli->socket) : "");
 	return CLI_UNREACHABLE;
 }
 

@@ -2,11 +2,14 @@
 #include "ctl.h"
 
 #include <errno.h>
+#include <grp.h>
 #include <poll.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -244,12 +247,33 @@ const char *ctl_strerror(int err)
 	}
 }
 
-const char *ctl_hint(int err)
+/* memifd gives its socket file to its control group (control.group): the
+ * file's group is the one to join. */
+static const char *group_hint(const char *socket)
+{
+	static char hint[160];
+	struct stat st;
+	struct group *g;
+
+	if (stat(socket, &st) < 0 || st.st_gid == 0)
+		return "run as root, or give memifd a control group (control.group) and join it";
+	g = getgrgid(st.st_gid);
+	if (g)
+		snprintf(hint, sizeof(hint),
+			 "run as root or as a member of the control group '%s'", g->gr_name);
+	else
+		snprintf(hint, sizeof(hint),
+			 "run as root or as a member of the control group (gid %u)",
+			 (unsigned)st.st_gid);
+	return hint;
+}
+
+const char *ctl_hint(int err, const char *socket)
 {
 	switch (err) {
 	case -EACCES:
 	case -EPERM:
-		return "run as root or as a member of the control group 'memif'";
+		return group_hint(socket);
 	case -ENOENT:
 		return "is memifd running? (-s or MEMIFCTL_SOCKET choose another socket)";
 	case -ECONNREFUSED:

@@ -31,8 +31,9 @@ int ctl_call(struct ctl *c, const char *command, json_t *args, json_t **reply);
  * a signal interrupted the wait. */
 int ctl_recv(struct ctl *c, int timeout_ms, json_t **msg);
 
-/* Words for a connection failure and a hint of what to do, both static. */
+/* Words for a connection failure and a hint of what to do (for a refusal,
+ * naming the group that owns the socket file), both static. */
 const char *ctl_strerror(int err);
-const char *ctl_hint(int err);
+const char *ctl_hint(int err, const char *socket);
 
 #endif

@@ -139,6 +139,9 @@ chmod 755 "$T" && cp "$MGMT_PY" "$T/mgmt.py" && chmod 644 "$T/mgmt.py"
 out=$(setpriv --reuid=65534 --regid=1 --clear-groups $PY "$T/mgmt.py" "$T/m.ctl" ping)
 echo "$out"
 [[ $out == *'"code":"EPERM"'* ]] || fail "no EPERM: $out"
+out=$(setpriv --reuid=65534 --regid=1 --clear-groups "$TOP/build/memifctl" -s "$T/m.ctl" ping 2>&1)
+echo "$out"
+[[ $out == *"member of the control group 'nogroup'"* ]] || fail "memifctl's hint does not name the group: $out"
 out=$(setpriv --reuid=65534 --regid=65534 --clear-groups $PY "$T/mgmt.py" "$T/m.ctl" ping)
 [[ $out == *'"pong":true'* ]] || fail "group member refused: $out"
 mgmt m ping | grep -q pong || fail "daemon stopped serving"
