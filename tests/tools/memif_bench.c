@@ -36,6 +36,8 @@
 
 #include "libmemif.h"
 
+#include "toolkit.h"
+
 #define MAX_BURST 256
 #define MAX_CONNS 64
 #define MAX_FRAME 65536
@@ -56,14 +58,6 @@ static memif_per_thread_main_handle_t db;
 static memif_conn_handle_t conns[MAX_CONNS];
 static int up;
 static uint8_t frame[MAX_FRAME], sink[MAX_FRAME];
-
-static double
-now_s (void)
-{
-  struct timespec ts;
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
-}
 
 /* Keeps the compiler from dropping copies into sink nobody reads. */
 static inline void
@@ -91,27 +85,6 @@ on_disconnect (memif_conn_handle_t c, void *ctx)
   if (up > 0)
     up--;
   return 0;
-}
-
-/* A UDP/IPv4 frame of len bytes, so DPDK and the kernel take it. */
-static void
-fill_frame (uint8_t *p, uint32_t len)
-{
-  static const uint8_t hdr[42] = {
-    0x02, 0, 0, 0, 0, 2, 0x02, 0, 0, 0, 0, 1, 0x08, 0x00,
-    0x45, 0, 0, 0, 0, 0, 0, 0, 64, 17, 0, 0,
-    10, 0, 0, 1, 10, 0, 0, 2, 0x04, 0xd2, 0x16, 0x2e, 0, 0, 0, 0,
-  };
-  for (uint32_t i = 0; i < len; i++)
-    p[i] = (uint8_t) i;
-  memcpy (p, hdr, len < sizeof hdr ? len : sizeof hdr);
-  if (len > 42)
-    {
-      p[16] = (uint8_t) ((len - 14) >> 8);
-      p[17] = (uint8_t) (len - 14);
-      p[38] = (uint8_t) ((len - 34) >> 8);
-      p[39] = (uint8_t) (len - 34);
-    }
 }
 
 /* Copies up to burst frames of len (from src) into the tx ring. */
@@ -274,13 +247,6 @@ run_pong (void)
 	}
     }
   return 0;
-}
-
-static int
-cmp_double (const void *a, const void *b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-  return (x > y) - (x < y);
 }
 
 static int
@@ -482,7 +448,7 @@ main (int argc, char **argv)
     }
   signal (SIGINT, on_signal);
   signal (SIGTERM, on_signal);
-  fill_frame (frame, opt.len);
+  fill_udp_frame (frame, opt.len);
   if (!strcmp (opt.mode, "memcpy"))
     return run_memcpy ();
   if ((err = open_conns (&sock)))

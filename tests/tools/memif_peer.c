@@ -22,6 +22,8 @@
 
 #include "libmemif.h"
 
+#include "toolkit.h"
+
 static struct
 {
   bool master, interrupt;
@@ -44,14 +46,6 @@ static struct
 static volatile sig_atomic_t stop;
 static memif_per_thread_main_handle_t db;
 static memif_conn_handle_t conn;
-
-static double
-now_s (void)
-{
-  struct timespec ts;
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
-}
 
 static int
 on_connect (memif_conn_handle_t c, void *ctx)

@@ -23,6 +23,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "toolkit.h"
+
 #define MAX_BATCH 256
 #define MAX_LEN 9000
 
@@ -33,30 +35,6 @@ on_signal (int sig)
 {
   (void) sig;
   stop = 1;
-}
-
-static double
-now_s (void)
-{
-  struct timespec ts;
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
-}
-
-static void
-fill_frame (uint8_t *p, uint32_t len)
-{
-  static const uint8_t hdr[42] = {
-    0x02, 0, 0, 0, 0, 2, 0x02, 0, 0, 0, 0, 1, 0x08, 0x00,
-    0x45, 0, 0, 0, 0, 0, 0, 0, 64, 17, 0, 0,
-    10, 0, 0, 1, 10, 0, 0, 2, 0x04, 0xd2, 0x16, 0x2e, 0, 0, 0, 0,
-  };
-  memset (p, 0x5a, len);
-  memcpy (p, hdr, sizeof hdr);
-  p[16] = (uint8_t) ((len - 14) >> 8);
-  p[17] = (uint8_t) (len - 14);
-  p[38] = (uint8_t) ((len - 34) >> 8);
-  p[39] = (uint8_t) (len - 34);
 }
 
 int
@@ -97,7 +75,7 @@ main (int argc, char **argv)
       return 1;
     }
   setsockopt (s, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof one);
-  fill_frame (frame, len);
+  fill_udp_frame (frame, len);
   iov = (struct iovec){ .iov_base = frame, .iov_len = len };
   memset (msg, 0, sizeof msg);
   for (unsigned i = 0; i < batch; i++)

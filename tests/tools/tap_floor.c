@@ -37,6 +37,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "toolkit.h"
+
 #define MAX_BATCH 256
 #define MAX_LEN 9000
 #define LOOP_WRITES 1024 /* between two looks at the clock */
@@ -50,38 +52,6 @@ static struct
 	  .window = 1.5 };
 
 static uint8_t frames[MAX_BATCH][MAX_LEN];
-
-static double
-now_s (void)
-{
-  struct timespec ts;
-
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
-}
-
-/* Ethernet 02:00:00:00:00:01 -> 02:00:00:00:00:02, IPv4 10.0.0.1 -> 10.0.0.2,
- * UDP 1234 -> 5678, the rest a counting pattern (as memif_bench's). */
-static void
-fill (uint8_t *p, unsigned len)
-{
-  static const uint8_t hdr[42] = {
-    0x02, 0, 0, 0, 0, 0x02, 0x02, 0, 0, 0, 0, 0x01, 0x08, 0x00,
-    0x45, 0, 0, 0, 0, 0, 0, 0, 64, 17, 0, 0,
-    10, 0, 0, 1, 10, 0, 0, 2, 0x04, 0xd2, 0x16, 0x2e, 0, 0, 0, 0,
-  };
-
-  for (unsigned i = 0; i < len; i++)
-    p[i] = (uint8_t) i;
-  memcpy (p, hdr, len < sizeof hdr ? len : sizeof hdr);
-  if (len > sizeof hdr)
-    {
-      p[16] = (uint8_t) ((len - 14) >> 8); /* IPv4 total length */
-      p[17] = (uint8_t) (len - 14);
-      p[38] = (uint8_t) ((len - 34) >> 8); /* UDP length */
-      p[39] = (uint8_t) (len - 34);
-    }
-}
 
 static int
 tap_open (const char *name, bool napi)
@@ -264,7 +234,7 @@ main (int argc, char **argv)
 	  && strcmp (opt.mode, "napi")))
     usage ();
   for (unsigned i = 0; i < opt.batch; i++)
-    fill (frames[i], opt.len);
+    fill_udp_frame (frames[i], opt.len);
   fd = tap_open (opt.dev, !strcmp (opt.mode, "napi"));
   if (fd < 0)
     return 1;

@@ -25,16 +25,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "toolkit.h"
+
 #define MAX_SAMPLES 4000000
-
-static double
-now_s (void)
-{
-  struct timespec ts;
-
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
-}
 
 static int
 pin (int cpu)
@@ -85,13 +78,6 @@ signal_fd (int fd)
 
   if (write (fd, &one, sizeof one) != sizeof one)
     perror ("wake_floor: eventfd write");
-}
-
-static int
-cmp_double (const void *a, const void *b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-  return (x > y) - (x < y);
 }
 
 static void
