@@ -30,7 +30,7 @@
 #include <unistd.h>
 
 #define WAIT_NS 100000 /* ring full: try again after this */
-#define CACHE_MAX (64u << 20) /* frame bytes replayed from memory, at most */
+#define CACHE_MAX (64u << 20) /* bytes of a file held in memory, at most */
 
 /* A frame of the file in memory: its bytes are cache_data[off, off+len). */
 struct cached_frame {
@@ -116,7 +116,9 @@ static bool cache_add(struct pfile *f, const struct pcap_pkthdr *h,
 		f->cache = n;
 		f->cache_cap = cap;
 	}
-	if (f->cache_data_len + h->caplen > CACHE_MAX)
+	/* the frames and their index (empty frames cost only the index) */
+	if (f->cache_data_len + h->caplen +
+	    f->frames * sizeof(*f->cache) > CACHE_MAX)
 		goto drop;
 	if (f->cache_data_len + h->caplen > f->cache_data_cap) {
 		size_t cap = f->cache_data_cap ? f->cache_data_cap * 2 : 65536;
@@ -154,6 +156,7 @@ static int pf_open_read(struct pfile *f, bool check, char *err, size_t errlen)
 	struct pcap_pkthdr *h;
 	const u_char *d;
 	const char *want;
+	bool caching = true;
 	int r;
 
 	f->rd = pcap_open_offline_with_tstamp_precision(f->hc.read,
@@ -176,8 +179,6 @@ static int pf_open_read(struct pfile *f, bool check, char *err, size_t errlen)
 	}
 	if (!check)
 		return 0;
-	bool caching = true;
-
 	for (f->frames = 0; (r = pcap_next_ex(f->rd, &h, &d)) == 1;) {
 		f->frames++;
 		if (caching)
