@@ -38,7 +38,9 @@ rx=$(sed 's/\x1b\[[0-9;]*[A-Za-z]//g' "$TP_DIR/tp.log" | grep -o 'RX-packets: *[
 c=$(mgmt m '{"command":"stats","args":{"name":"live0"}}')
 tm=$(jget "$c" 'j["result"]["bridges"][0]["counters"]["to_memif"]["packets"]')
 echo "testpmd RX $rx, memifd to_memif $tm"
-[ "$rx" = 200 ] && [ "$tm" = 200 ] || fail "expected 200 frames in memif"
+[ "$rx" = 200 ] && [ "$tm" = 200 ] || {
+	echo "$c"; ip -n "$ns" -s link show "mdw$TAG"; ip -n "$ns" -s link show "mdv$TAG"
+	tail -n 20 "$T/m.log"; fail "expected 200 frames in memif"; }
 
 log "memif -> veth: testpmd sends 4 bursts of 32"
 tp_cmd tp "stop"
