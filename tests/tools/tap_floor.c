@@ -6,12 +6,12 @@
  *   tap_floor -d DEV [-m write|uring|napi] [-b BATCH] [-l LEN] [-w WARMUP_S]
  *             [-t WINDOW_S]
  *
- * Creates the TAP DEV in the current network namespace (its fd non-blocking,
- * as memifd's and DPDK net_tap's are: the kernel then builds each frame's
- * skb around a page fragment, a faster path than a blocking write), sets it up and
- * writes the same LEN-byte UDP/IPv4 frames memif_bench sends (to a MAC that
- * is not the TAP's, so the stack drops them at the IP layer, as in the
- * bridge benchmark) as fast as it can:
+ * Creates the TAP DEV in the current network namespace (its fd
+ * non-blocking, as memifd's and DPDK net_tap's are: the kernel then builds
+ * each frame's skb around a page fragment, a faster path than a blocking
+ * write), sets it up and writes the same LEN-byte UDP/IPv4 frames
+ * memif_bench sends (to a MAC that is not the TAP's, so the stack drops them
+ * at the IP layer, as in the bridge benchmark) as fast as it can:
  *
  * write  one write() per frame: what memifd and DPDK's net_tap do.
  * uring  BATCH writes (default 32) per io_uring_submit_and_wait, the TAP's
@@ -94,8 +94,9 @@ tap_open (const char *name, bool napi)
   return fd;
 }
 
-/* Starts counting at the first look at the clock after t_start and stops
- * at the first after t_end: n_counted frames in t_counted seconds. */
+/* The measuring window: counting starts at the first look at the clock
+ * after t_start and stops at the first after t_end; then n_counted frames
+ * were written in t_counted seconds. */
 struct window
 {
   double t_start, t_end, t_counted;
