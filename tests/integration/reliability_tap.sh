@@ -4,22 +4,26 @@
 # disconnect reason), memifd spends no CPU on the dead device, makes its
 # own TAP again within a second or two and attaches again to a persistent
 # TAP someone else made as soon as it reappears; another bridge keeps
-# forwarding a ping the whole time.  (ip netns del does not end a
-# namespace in which memifd holds its TAP's control socket: the TAP lives
-# on there, so that is not a way to delete it.)
+# forwarding a ping the whole time.  `ip netns del` of a TAP's namespace:
+# memifd lets go of the namespace within a second or two, so it really
+# ends (a veth pair with one end in it disappears), and makes its TAP again
+# when a namespace of that name is back.
 . "$(dirname "$0")/lib.sh"
 need_root
 
 na=$(ns_add a)
 nb=$(ns_add b)
+nc=$(ns_add c)
 br() { # NAME ROLE ID NS
 	printf '{ "name": "%s", "memif": { "role": "%s", "socket": "%s", "id": %s }, ' "$1" "$2" "$T/r.sock" "$3"
 	printf '"host": { "name": "%s%s", "netns": "%s" } }' "$1" "$TAG" "$4"
 }
 # p0's TAP on side a is a persistent one made beforehand: memifd attaches
 ip -n "$na" tuntap add dev "p0$TAG" mode tap || fail "tuntap add"
-write_conf "$T/a.conf" "$(br t0 master 0 "$na"), $(br p0 master 1 "$na"), $(br k0 master 2 "$na")"
-write_conf "$T/b.conf" "$(br t0 slave 0 "$nb"), $(br p0 slave 1 "$nb"), $(br k0 slave 2 "$nb")"
+write_conf "$T/a.conf" "$(br t0 master 0 "$na"), $(br p0 master 1 "$na"), $(br k0 master 2 "$na"),
+	$(br n0 master 3 "$nc")"
+write_conf "$T/b.conf" "$(br t0 slave 0 "$nb"), $(br p0 slave 1 "$nb"), $(br k0 slave 2 "$nb"),
+	$(br n0 slave 3 "$nb")"
 start_memifd a "$T/a.conf"
 A_PID=$MEMIFD_PID
 start_memifd b "$T/b.conf"
@@ -29,7 +33,7 @@ addr() { # BRIDGE SUBNET: the addresses on both sides
 	return 0
 }
 addr t0 0; addr p0 1; addr k0 2
-for b in t0 p0 k0; do wait_for 10 link_up a $b || fail "$b did not come up"; done
+for b in t0 p0 k0 n0; do wait_for 10 link_up a $b || fail "$b did not come up"; done
 ping_ok "$na" 10.93.0.2 56 2 || fail "t0 does not forward"
 ping_ok "$na" 10.93.1.2 56 2 || fail "p0 does not forward"
 
@@ -71,6 +75,17 @@ wait_for 5 link_up a p0 || fail "p0 did not come back: $(show p0)"
 [ "$(field p0 '["host"]["created"]')" = False ] || fail "p0 not attached"
 addr p0 1
 ping_ok "$na" 10.93.1.2 56 2 || fail "p0 does not forward after its TAP came back"
+
+log "the namespace of n0's TAP deleted: memifd lets it end, then makes the TAP again"
+# a veth pair with one end in the namespace: it goes when the namespace ends
+ip link add "mdr$TAG" type veth peer name "mdq$TAG" netns "$nc" || fail "veth into $nc"
+ip netns del "$nc" || fail "ip netns del $nc"
+wait_for 5 eval '[ "$(field n0 "[\"state\"][\"host_state\"]")" = gone ]' || fail "n0 not down: $(show n0)"
+grep -q "n0$TAG: network namespace $nc was deleted" "$T/a.log" || fail "namespace loss not logged"
+wait_for 5 eval '! ip link show "mdr$TAG"' || fail "the namespace lives on (its veth is still there)"
+ip netns add "$nc" || fail "ip netns add $nc again"
+wait_for 5 link_up a n0 || fail "n0 did not come back in the new namespace: $(show n0)"
+ip -n "$nc" link show "n0$TAG" >/dev/null || fail "no TAP n0 in the new namespace"
 
 wait "$PING" || { cat "$T/ping.out"; fail "the ping over k0 lost replies"; }
 cat "$T/ping.out"
