@@ -7,7 +7,13 @@
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+static void netns_path(const char *name, char *path, size_t n)
+{
+	snprintf(path, n, "/run/netns/%s", name);
+}
 
 int netns_enter(const char *name, int *saved)
 {
@@ -17,7 +23,7 @@ int netns_enter(const char *name, int *saved)
 	*saved = -1;
 	if (!name || !*name)
 		return 0;
-	snprintf(path, sizeof(path), "/run/netns/%s", name);
+	netns_path(name, path, sizeof(path));
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
@@ -47,4 +53,34 @@ void netns_leave(int saved)
 		log_err("cannot return to the daemon's network namespace: %s",
 			strerror(errno));
 	close(saved);
+}
+
+int netns_identify(const char *name, struct netns_id *id)
+{
+	char path[128];
+	struct stat st;
+
+	memset(id, 0, sizeof(*id));
+	if (!name || !*name)
+		return 0;
+	netns_path(name, path, sizeof(path));
+	if (stat(path, &st) < 0)
+		return -errno;
+	id->dev = st.st_dev;
+	id->ino = st.st_ino;
+	id->named = true;
+	return 0;
+}
+
+bool netns_gone(const char *name, const struct netns_id *id)
+{
+	char path[128];
+	struct stat st;
+
+	if (!id->named)
+		return false;
+	netns_path(name, path, sizeof(path));
+	if (stat(path, &st) < 0)
+		return errno == ENOENT; /* other errors tell nothing */
+	return st.st_dev != id->dev || st.st_ino != id->ino;
 }

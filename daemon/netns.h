@@ -2,10 +2,27 @@
 #ifndef MEMIFD_NETNS_H
 #define MEMIFD_NETNS_H
 
+#include <stdbool.h>
+#include <sys/types.h>
+
 /* Enters /run/netns/NAME (nothing when name is NULL or "").  On success
  * *saved is the fd to return with (or -1) and 0 is returned; else -errno. */
 int netns_enter(const char *name, int *saved);
 /* Returns to the namespace saved by netns_enter and closes saved. */
 void netns_leave(int saved);
+
+/* What a name stands for.  `ip netns del` removes only the name: the
+ * namespace lives on while anything (a device's fd, a socket) holds it, so
+ * whoever holds it must notice and let go. */
+struct netns_id {
+	dev_t dev;
+	ino_t ino;
+	bool named; /* false: the daemon's own namespace, never gone */
+};
+
+/* Records the namespace /run/netns/NAME is now; 0 or -errno. */
+int netns_identify(const char *name, struct netns_id *id);
+/* True when the name was removed or now stands for another namespace. */
+bool netns_gone(const char *name, const struct netns_id *id);
 
 #endif

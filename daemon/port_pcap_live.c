@@ -12,7 +12,8 @@
  * it again every second (recover).  Deletion shows as a POLLERR that
  * libpcap swallows (it reports it only at a later read, which may never
  * come), so pl_tick also checks once a second that the interface, by its
- * index, is still the one we opened.
+ * index, is still the one we opened, and that its namespace's name was not
+ * deleted (which would leave the namespace alive only because we hold it).
  */
 #include "log.h"
 #include "netns.h"
@@ -38,6 +39,8 @@ struct plive {
 	char name[IFNAMSIZ];
 	char filter[CONF_FILTER_MAX];
 	bool promisc;
+	char netns[CONF_NETNS_MAX]; /* the interface's, "" = memifd's own */
+	struct netns_id ns;
 	char error[PCAP_ERRBUF_SIZE + 64];
 };
 
@@ -156,8 +159,12 @@ static int pl_open(struct port *p, const struct host_conf *hc, bool l3,
 	l->snaplen = p->max_frame + 4;
 	snprintf(l->name, sizeof(l->name), "%s", hc->name);
 	snprintf(l->filter, sizeof(l->filter), "%s", hc->filter);
+	snprintf(l->netns, sizeof(l->netns), "%s", hc->netns);
 	r = netns_enter(hc->netns, &saved);
+	if (!r)
+		r = netns_identify(hc->netns, &l->ns);
 	if (r) {
+		netns_leave(saved);
 		snprintf(err, errlen, "netns %s: %s", hc->netns, strerror(-r));
 		goto fail;
 	}
@@ -182,12 +189,19 @@ static void pl_die(struct port *p, struct plive *l, const char *why)
 	p->dead = true;
 }
 
-/* Once a second: the interface we opened must still be there. */
+/* Once a second: the interface we opened must still be there, and so
+ * must the name of its namespace (netns.h). */
 static void pl_tick(struct port *p)
 {
 	struct plive *l = p->priv;
+	char why[CONF_NETNS_MAX + 48];
 	int now;
 
+	if (!p->dead && netns_gone(l->netns, &l->ns)) {
+		snprintf(why, sizeof(why), "its network namespace %s was deleted",
+			 l->netns);
+		pl_die(p, l, why);
+	}
 	if (p->dead || l->ifindex <= 0)
 		return;
 	now = pl_ifindex(l);

@@ -8,11 +8,10 @@
  * del, or its namespace removed) fails reads and writes with EBADFD: the
  * port is dead and the bridge recovers it (port.h).
  *
- * `ip netns del` only removes the namespace's name: the namespace lives on
- * while anything holds it, and memifd's TAP fd and control socket do.  So
- * once a second the port checks that the name still stands for the
- * namespace it opened the device in; if not, the port is dead too, its fds
- * are closed and the namespace can go, as the user asked.
+ * `ip netns del` only removes the namespace's name (netns.h): once a
+ * second the port checks that the name still stands for the namespace it
+ * opened the device in; if not, the port is dead too, its fds are closed
+ * and the namespace can end, as the user asked.
  */
 #include "log.h"
 #include "netns.h"
@@ -28,7 +27,6 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 struct tap {
@@ -37,16 +35,9 @@ struct tap {
 	bool l3;
 	bool created;
 	bool persist;
-	/* the device's named namespace ("" = memifd's own) and its identity */
-	char netns[CONF_NETNS_MAX];
-	dev_t ns_dev;
-	ino_t ns_ino;
+	char netns[CONF_NETNS_MAX]; /* the device's, "" = memifd's own */
+	struct netns_id ns;
 };
-
-static void netns_path(const char *name, char *path, size_t n)
-{
-	snprintf(path, n, "/run/netns/%s", name);
-}
 
 static int tap_ifreq(struct tap *t, unsigned long req, struct ifreq *ifr)
 {
@@ -64,19 +55,10 @@ static int tap_create(struct port *p, struct tap *t, const struct host_conf *hc)
 	r = netns_enter(hc->netns, &saved);
 	if (r)
 		return r;
-	if (*hc->netns) {
-		char path[sizeof(t->netns) + 16];
-		struct stat st;
-
-		netns_path(hc->netns, path, sizeof(path));
-		if (stat(path, &st) < 0) {
-			r = -errno;
-			goto cleanup;
-		}
-		snprintf(t->netns, sizeof(t->netns), "%s", hc->netns);
-		t->ns_dev = st.st_dev;
-		t->ns_ino = st.st_ino;
-	}
+	snprintf(t->netns, sizeof(t->netns), "%s", hc->netns);
+	r = netns_identify(hc->netns, &t->ns);
+	if (r)
+		goto cleanup;
 	t->created = if_nametoindex(hc->name) == 0;
 	if (t->created && p->attach_only) {
 		r = -ENODEV;
@@ -247,14 +229,8 @@ static void tap_describe(struct port *p, json_t *host)
 static void tap_tick(struct port *p)
 {
 	struct tap *t = p->priv;
-	char path[sizeof(t->netns) + 16];
-	struct stat st;
 
-	if (p->dead || !*t->netns)
-		return;
-	netns_path(t->netns, path, sizeof(path));
-	if (stat(path, &st) < 0 ? errno == ENOENT
-				: st.st_dev != t->ns_dev || st.st_ino != t->ns_ino) {
+	if (!p->dead && netns_gone(t->netns, &t->ns)) {
 		p->dead = true;
 		log_warn("%s: network namespace %s was deleted: the device goes with it",
 			 t->name, t->netns);

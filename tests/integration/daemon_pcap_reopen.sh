@@ -4,7 +4,9 @@
 # the reason), recreated with the same name, and frames flow again both
 # ways (testpmd rxonly counts frames sent on the far veth, tcpdump counts
 # testpmd's tx_first bursts there).  Also when it is replaced within a
-# second (a new interface with the same name and another index).
+# second (a new interface with the same name and another index).  Last,
+# `ip netns del` of the interface's namespace: memifd lets go of it, so the
+# namespace really ends (a veth pair with one end in it disappears).
 . "$(dirname "$0")/lib.sh"
 . "$TOP/tests/integration/testpmd.inc"
 need_root
@@ -97,6 +99,13 @@ echo "$c"
 [ "$(jget "$c" 'j["result"]["bridges"][0]["counters"]["to_memif"]["packets"]')" = 300 ] ||
 	fail "memifd to_memif != 300"
 tp_cmd tp "stop"
+
+log "the interface's namespace deleted: memifd lets it end"
+ip link add "mdr$TAG" type veth peer name "mdq$TAG" netns "$ns" || fail "veth into $ns"
+ip netns del "$ns" || fail "ip netns del $ns"
+wait_for 5 grep -q "mdv$TAG: its network namespace $ns was deleted" "$T/m.log" ||
+	fail "the deleted namespace was not noticed: $(show '["state"]')"
+wait_for 5 eval '! ip link show "mdr$TAG"' || fail "the namespace lives on (its veth is still there)"
 sleep 0.3
 finish
 log "pass"
