@@ -31,7 +31,7 @@ struct rxq {
 	memif_buffer_t *bufs; /* ring_size entries */
 	uint16_t cap, carry;
 	bool polling;	      /* the ring is in polling mode now */
-	uint64_t window_ns;    /* adaptive: when this polling window began */
+	uint64_t window_ns;    /* adaptive: when the current window began */
 	uint32_t window_slots; /* adaptive: slots received in it */
 };
 

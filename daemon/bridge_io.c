@@ -24,10 +24,12 @@
 #define IO_RX_BUDGET 1024    /* slots per queue per wake-up */
 #define IO_HOST_BUDGET 64    /* frames read from the host per wake-up */
 #define IO_RESERVE 32	     /* tx slots reserved at a time, at least */
-/* adaptive: a wake-up that finds IO_BUSY_BURST slots waiting means frames
- * come faster than interrupts serve them: poll.  Back to interrupts when a
- * window of IO_WINDOW_NS brings fewer than IO_QUIET_SLOTS (32 kpps), so a
- * trickle after a burst does not keep a core busy-polling. */
+/* adaptive: poll when frames come faster than interrupts serve them, that
+ * is when a wake-up finds IO_BUSY_BURST slots waiting and the current
+ * window of IO_WINDOW_NS has brought at least IO_QUIET_SLOTS (32 k slots
+ * a second); back to interrupts when a window brings fewer.  Both rules
+ * count the rate, so neither a trickle after a burst nor bursts of a slow
+ * flow keep a core busy-polling. */
 #define IO_BUSY_BURST 32
 #define IO_WINDOW_NS 10000000
 #define IO_QUIET_SLOTS 320
@@ -186,10 +188,19 @@ int bridge_io_interrupt(memif_conn_handle_t conn, void *ctx, uint16_t qid)
 	if (!b->link_up || qid >= b->n_rxq || b->host_blocked)
 		return 0; /* a blocked host: the frames wait in the ring */
 	n = rxq_drain(b, qid, IO_RX_BUDGET);
-	if (b->conf.memif.rx_mode == RXM_ADAPTIVE && n >= IO_BUSY_BURST &&
-	    !b->rxq[qid].polling) {
-		rxq_set_polling(b, qid, true);
-		bridge_poller_update(b);
+	if (b->conf.memif.rx_mode == RXM_ADAPTIVE && !b->rxq[qid].polling) {
+		struct rxq *rq = &b->rxq[qid];
+		uint64_t now = now_ns();
+
+		if (now - rq->window_ns >= IO_WINDOW_NS) {
+			rq->window_ns = now;
+			rq->window_slots = 0;
+		}
+		rq->window_slots += n;
+		if (n >= IO_BUSY_BURST && rq->window_slots >= IO_QUIET_SLOTS) {
+			rxq_set_polling(b, qid, true);
+			bridge_poller_update(b);
+		}
 	}
 	return 0;
 }

@@ -57,14 +57,13 @@ void netns_leave(int saved)
 
 int netns_identify(const char *name, struct netns_id *id)
 {
-	char path[128];
 	struct stat st;
 
 	memset(id, 0, sizeof(*id));
 	if (!name || !*name)
 		return 0;
-	netns_path(name, path, sizeof(path));
-	if (stat(path, &st) < 0)
+	/* the namespace entered, not what the name stands for by now */
+	if (stat("/proc/thread-self/ns/net", &st) < 0)
 		return -errno;
 	id->dev = st.st_dev;
 	id->ino = st.st_ino;

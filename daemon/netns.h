@@ -20,7 +20,8 @@ struct netns_id {
 	bool named; /* false: the daemon's own namespace, never gone */
 };
 
-/* Records the namespace /run/netns/NAME is now; 0 or -errno. */
+/* Records the namespace the calling thread is in, entered by netns_enter
+ * for NAME (nothing for the daemon's own, NAME NULL or ""); 0 or -errno. */
 int netns_identify(const char *name, struct netns_id *id);
 /* True when the name was removed or now stands for another namespace. */
 bool netns_gone(const char *name, const struct netns_id *id);

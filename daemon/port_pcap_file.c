@@ -120,7 +120,9 @@ static bool cache_add(struct pfile *f, const struct pcap_pkthdr *h,
 	if (f->cache_data_len + h->caplen +
 	    f->frames * sizeof(*f->cache) > CACHE_MAX)
 		goto drop;
-	if (f->cache_data_len + h->caplen > f->cache_data_cap) {
+	/* allocated from the first frame on, even an empty one: frames point
+	 * into it, never into NULL */
+	if (!f->cache_data || f->cache_data_len + h->caplen > f->cache_data_cap) {
 		size_t cap = f->cache_data_cap ? f->cache_data_cap * 2 : 65536;
 		void *n;
 

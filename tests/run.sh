@@ -11,7 +11,8 @@ rm -rf "$logs"; mkdir -p "$logs"
 pass=0 fail=0 skip=0 failed=()
 filter=${TESTS:-}
 
-netns_names() { ls /run/netns 2>/dev/null | sort; }
+# the tests' own namespaces: md<pid><letter> (lib.sh's ns_add)
+netns_names() { ls /run/netns 2>/dev/null | grep -E '^md[0-9]+[a-z]' | sort; }
 
 run_one() { # name timeout cmd...
     local name=$1 tmo=$2; shift 2

@@ -76,6 +76,17 @@ mgmt r '{"command":"delete","args":{"name":"rbig"}}' >/dev/null
 python3 "$PCAP_PY" cmp "$T/big.pcap" "$T/big.out" --passes 2 || fail "big recording differs"
 rm -f "$T/big.pcap" "$T/big.out"
 
+log "a file in memory, three passes: the recording is the file three times"
+create w wsm 5 slave '{ "type": "pcap-file", "write": "'"$T"'/sm.out" }'
+create r rsm 5 master '{ "type": "pcap-file", "read": "'"$T"'/small.pcap", "loop": 3 }'
+wait_for 10 eval '[ "$(replay_state r rsm)" = finished ]' || fail "three passes did not finish"
+wait_for 5 eval '[ "$(jget "$(mgmt w "{\"command\":\"stats\",\"args\":{\"name\":\"wsm\"}}")" \
+	"j[\"result\"][\"bridges\"][0][\"counters\"][\"to_host\"][\"packets\"]")" = 300 ]' ||
+	{ mgmt w '{"command":"stats","args":{"name":"wsm"}}'; fail "not every frame of three passes was recorded"; }
+mgmt w '{"command":"delete","args":{"name":"wsm"}}' >/dev/null
+mgmt r '{"command":"delete","args":{"name":"rsm"}}' >/dev/null
+python3 "$PCAP_PY" cmp "$T/small.pcap" "$T/sm.out" --passes 3 || fail "three passes differ"
+
 log "rate-limited replays: 2000 pps and 20 Mbit/s for about 2.5 s"
 create w wpps 2 slave '{ "type": "pcap-file", "write": "'"$T"'/pps.out" }'
 create w wmbps 3 slave '{ "type": "pcap-file", "write": "'"$T"'/mbps.out" }'

@@ -30,6 +30,8 @@ cleanup() {
 	# ns_add runs in $(...), a subshell: its namespaces are listed in a file
 	[ -f "$T/netns.list" ] && mapfile -t -O "${#_NETNS[@]}" _NETNS <"$T/netns.list"
 	for p in "${_NETNS[@]}"; do ip netns del "$p" 2>/dev/null; done
+	# links a test made in the root namespace (root_link)
+	[ -f "$T/links.list" ] && while read -r p; do ip link del "$p" 2>/dev/null; done <"$T/links.list"
 	for p in "${_DPDK[@]}"; do rm -rf "/var/run/dpdk/$p"; done
 	rm -rf "$T"
 }
@@ -58,6 +60,10 @@ ns_add() {
 	ip -n "$ns" link set lo up
 	echo "$ns"
 }
+
+# root_link NAME: a link the test made in the root namespace, deleted by
+# the cleanup if it is still there.
+root_link() { echo "$1" >>"$T/links.list"; }
 
 # track PID: killed (TERM, then KILL) by the cleanup.
 track() { _PIDS+=("$1"); }
