@@ -65,20 +65,20 @@ int netns_identify(const char *name, struct netns_id *id)
 	/* the namespace entered, not what the name stands for by now */
 	if (stat("/proc/thread-self/ns/net", &st) < 0)
 		return -errno;
+	snprintf(id->name, sizeof(id->name), "%s", name);
 	id->dev = st.st_dev;
 	id->ino = st.st_ino;
-	id->named = true;
 	return 0;
 }
 
-bool netns_gone(const char *name, const struct netns_id *id)
+bool netns_gone(const struct netns_id *id)
 {
 	char path[128];
 	struct stat st;
 
-	if (!id->named)
+	if (!*id->name)
 		return false;
-	netns_path(name, path, sizeof(path));
+	netns_path(id->name, path, sizeof(path));
 	if (stat(path, &st) < 0)
 		return errno == ENOENT; /* other errors tell nothing */
 	return st.st_dev != id->dev || st.st_ino != id->ino;

@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "config.h"
+
 /* Enters /run/netns/NAME (nothing when name is NULL or "").  On success
  * *saved is the fd to return with (or -1) and 0 is returned; else -errno. */
 int netns_enter(const char *name, int *saved);
@@ -15,15 +17,15 @@ void netns_leave(int saved);
  * namespace lives on while anything (a device's fd, a socket) holds it, so
  * whoever holds it must notice and let go. */
 struct netns_id {
+	char name[CONF_NETNS_MAX]; /* "": the daemon's own, never gone */
 	dev_t dev;
 	ino_t ino;
-	bool named; /* false: the daemon's own namespace, never gone */
 };
 
-/* Records the namespace the calling thread is in, entered by netns_enter
- * for NAME (nothing for the daemon's own, NAME NULL or ""); 0 or -errno. */
+/* Records NAME and the namespace the calling thread is in, entered by
+ * netns_enter for NAME (NULL or "": the daemon's own); 0 or -errno. */
 int netns_identify(const char *name, struct netns_id *id);
 /* True when the name was removed or now stands for another namespace. */
-bool netns_gone(const char *name, const struct netns_id *id);
+bool netns_gone(const struct netns_id *id);
 
 #endif

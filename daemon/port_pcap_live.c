@@ -39,8 +39,7 @@ struct plive {
 	char name[IFNAMSIZ];
 	char filter[CONF_FILTER_MAX];
 	bool promisc;
-	char netns[CONF_NETNS_MAX]; /* the interface's, "" = memifd's own */
-	struct netns_id ns;
+	struct netns_id ns; /* the interface's namespace */
 	char error[PCAP_ERRBUF_SIZE + 64];
 };
 
@@ -159,7 +158,6 @@ static int pl_open(struct port *p, const struct host_conf *hc, bool l3,
 	l->snaplen = p->max_frame + 4;
 	snprintf(l->name, sizeof(l->name), "%s", hc->name);
 	snprintf(l->filter, sizeof(l->filter), "%s", hc->filter);
-	snprintf(l->netns, sizeof(l->netns), "%s", hc->netns);
 	r = netns_enter(hc->netns, &saved);
 	if (!r)
 		r = netns_identify(hc->netns, &l->ns);
@@ -197,9 +195,9 @@ static void pl_tick(struct port *p)
 	char why[CONF_NETNS_MAX + 48];
 	int now;
 
-	if (!p->dead && netns_gone(l->netns, &l->ns)) {
+	if (!p->dead && netns_gone(&l->ns)) {
 		snprintf(why, sizeof(why), "its network namespace %s was deleted",
-			 l->netns);
+			 l->ns.name);
 		pl_die(p, l, why);
 	}
 	if (p->dead || l->ifindex <= 0)

@@ -35,8 +35,7 @@ struct tap {
 	bool l3;
 	bool created;
 	bool persist;
-	char netns[CONF_NETNS_MAX]; /* the device's, "" = memifd's own */
-	struct netns_id ns;
+	struct netns_id ns; /* the device's namespace */
 };
 
 static int tap_ifreq(struct tap *t, unsigned long req, struct ifreq *ifr)
@@ -55,7 +54,6 @@ static int tap_create(struct port *p, struct tap *t, const struct host_conf *hc)
 	r = netns_enter(hc->netns, &saved);
 	if (r)
 		return r;
-	snprintf(t->netns, sizeof(t->netns), "%s", hc->netns);
 	r = netns_identify(hc->netns, &t->ns);
 	if (r)
 		goto cleanup;
@@ -230,10 +228,10 @@ static void tap_tick(struct port *p)
 {
 	struct tap *t = p->priv;
 
-	if (!p->dead && netns_gone(t->netns, &t->ns)) {
+	if (!p->dead && netns_gone(&t->ns)) {
 		p->dead = true;
 		log_warn("%s: network namespace %s was deleted: the device goes with it",
-			 t->name, t->netns);
+			 t->name, t->ns.name);
 	}
 }
 
