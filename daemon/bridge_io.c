@@ -151,6 +151,13 @@ static unsigned rxq_drain(struct bridge *b, uint16_t qid, unsigned budget)
 	return total;
 }
 
+/* adaptive: a new rate window for the queue begins now */
+static void window_restart(struct rxq *rq, uint64_t now)
+{
+	rq->window_ns = now;
+	rq->window_slots = 0;
+}
+
 static void bridge_poller_update(struct bridge *b)
 {
 	bool want = false;
@@ -175,8 +182,7 @@ static void rxq_set_polling(struct bridge *b, uint16_t qid, bool polling)
 		return;
 	}
 	b->rxq[qid].polling = polling;
-	b->rxq[qid].window_ns = now_ns();
-	b->rxq[qid].window_slots = 0;
+	window_restart(&b->rxq[qid], now_ns());
 }
 
 int bridge_io_interrupt(memif_conn_handle_t conn, void *ctx, uint16_t qid)
@@ -192,10 +198,8 @@ int bridge_io_interrupt(memif_conn_handle_t conn, void *ctx, uint16_t qid)
 		struct rxq *rq = &b->rxq[qid];
 		uint64_t now = now_ns();
 
-		if (now - rq->window_ns >= IO_WINDOW_NS) {
-			rq->window_ns = now;
-			rq->window_slots = 0;
-		}
+		if (now - rq->window_ns >= IO_WINDOW_NS)
+			window_restart(rq, now);
 		rq->window_slots += n;
 		if (n >= IO_BUSY_BURST && rq->window_slots >= IO_QUIET_SLOTS) {
 			rxq_set_polling(b, qid, true);
@@ -229,8 +233,7 @@ void bridge_io_poll(struct loop_poller *p)
 		if (now - rq->window_ns < IO_WINDOW_NS)
 			continue;
 		if (rq->window_slots >= IO_QUIET_SLOTS) {
-			rq->window_ns = now; /* still busy: a new window */
-			rq->window_slots = 0;
+			window_restart(rq, now); /* still busy: go on polling */
 			continue;
 		}
 		rxq_set_polling(b, q, false);

@@ -94,6 +94,13 @@ static const char *pf_linktype_ok(int dlt, bool l3)
 	return dlt == DLT_EN10MB ? NULL : "EN10MB";
 }
 
+/* A record's time: the file is opened with nanosecond precision, so the
+ * "usec" field holds nanoseconds. */
+static uint64_t rec_ns(const struct pcap_pkthdr *h)
+{
+	return (uint64_t)h->ts.tv_sec * 1000000000u + (uint64_t)h->ts.tv_usec;
+}
+
 static void cache_free(struct pfile *f)
 {
 	free(f->cache);
@@ -137,8 +144,7 @@ static bool cache_add(struct pfile *f, const struct pcap_pkthdr *h,
 		f->cache_data_cap = cap;
 	}
 	f->cache[f->frames - 1] = (struct cached_frame){
-		.ts_ns = (uint64_t)h->ts.tv_sec * 1000000000u +
-			 (uint64_t)h->ts.tv_usec, /* nanoseconds */
+		.ts_ns = rec_ns(h),
 		.off = (uint32_t)f->cache_data_len,
 		.len = h->caplen,
 	};
@@ -224,8 +230,7 @@ static int pf_fetch(struct pfile *f, uint64_t *ts_ns)
 	r = pcap_next_ex(f->rd, &h, &f->next_data);
 	if (r != 1)
 		return r == PCAP_ERROR ? PCAP_ERROR : 0;
-	*ts_ns = (uint64_t)h->ts.tv_sec * 1000000000u +
-		 (uint64_t)h->ts.tv_usec; /* nanoseconds */
+	*ts_ns = rec_ns(h);
 	f->next_len = h->caplen;
 	return 1;
 }
