@@ -101,13 +101,11 @@ echo "$c"
 tp_cmd tp "stop"
 
 log "the interface's namespace deleted: memifd lets it end"
-ip link add "mdr$TAG" type veth peer name "mdq$TAG" netns "$ns" || fail "veth into $ns"
-root_link "mdr$TAG"
+ns_probe "$ns"
 ip netns del "$ns" || fail "ip netns del $ns"
 wait_for 5 grep -q "mdv$TAG: its network namespace $ns was deleted" "$T/m.log" ||
 	fail "the deleted namespace was not noticed: $(show '["state"]')"
-# (the kernel ends a namespace in the background: allow it time under load)
-wait_for 15 eval '! ip link show "mdr$TAG"' || fail "the namespace lives on (its veth is still there)"
+ns_ended || fail "the namespace lives on (its veth is still there)"
 sleep 0.3
 finish
 log "pass"

@@ -65,6 +65,15 @@ ns_add() {
 # the cleanup if it is still there.
 root_link() { echo "$1" >>"$T/links.list"; }
 
+# ns_probe NS: a veth pair, one end in NS, the other (mdr<TAG>) here; the
+# kernel deletes the pair when NS really ends, which ns_ended waits for
+# (15 s: the kernel ends a namespace in the background, slowly under load).
+ns_probe() {
+	ip link add "mdr$TAG" type veth peer name "mdq$TAG" netns "$1" || fail "veth into $1"
+	root_link "mdr$TAG"
+}
+ns_ended() { wait_for 15 eval '! ip link show "mdr$TAG"'; }
+
 # track PID: killed (TERM, then KILL) by the cleanup.
 track() { _PIDS+=("$1"); }
 
