@@ -15,6 +15,9 @@ pc cmocka libcmocka-dev
 pc liburing liburing-dev
 bin ip iproute2
 bin tcpdump tcpdump
+bin ping iputils-ping
+# VPP (../shared/vpp), the peer of the vpp_* tests, links libunwind
+ldconfig -p 2>/dev/null | grep -q "libunwind\.so\.8 " || need="$need libunwind8"
 bin dpdk-testpmd dpdk-dev
 [ -e /usr/lib/x86_64-linux-gnu/dpdk/pmds-23.0/librte_net_memif.so ] || \
     ls /usr/lib/*/dpdk/pmds-*/librte_net_memif.so >/dev/null 2>&1 || need="$need librte-net-memif23"

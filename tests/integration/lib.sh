@@ -11,6 +11,9 @@ PING_PY="$TOP/tests/integration/daemon_ping.py"
 T=$(mktemp -d /tmp/memifd-test.XXXXXX)
 TAG=$$
 _NETNS=() _PIDS=() _DPDK=() _MEMIFDS=()
+# functions a sourced helper (vpp.inc) adds, run by cleanup once every
+# process is gone
+_CLEANUP_HOOKS=()
 
 skip() { echo "$*"; exit 77; }
 fail() { echo "FAIL: $*"; exit 1; }
@@ -27,6 +30,7 @@ cleanup() {
 		kill -KILL "$p" 2>/dev/null
 		wait "$p" 2>/dev/null
 	done
+	for p in "${_CLEANUP_HOOKS[@]}"; do "$p"; done
 	# ns_add runs in $(...), a subshell: its namespaces are listed in a file
 	[ -f "$T/netns.list" ] && mapfile -t -O "${#_NETNS[@]}" _NETNS <"$T/netns.list"
 	for p in "${_NETNS[@]}"; do ip netns del "$p" 2>/dev/null; done
@@ -86,11 +90,13 @@ wait_for() {
 
 # start_memifd NAME CONF [ARGS...]: runs memifd -f in the background, waits
 # for its control socket (control.socket must be $T/NAME.ctl); sets
-# MEMIFD_PID and leaves the log in $T/NAME.log.
+# MEMIFD_PID and leaves the log in $T/NAME.log.  With MEMIFD_NS set, memifd
+# runs inside that network namespace (as `ip netns exec NS memifd`).
 start_memifd() {
 	local name=$1 conf=$2; shift 2
 	rm -f "$T/$name.ctl" # left behind by a killed instance
-	"$MEMIFD" -f -c "$conf" -s "$T/$name.ctl" "$@" >"$T/$name.log" 2>&1 &
+	${MEMIFD_NS:+ip netns exec "$MEMIFD_NS"} \
+		"$MEMIFD" -f -c "$conf" -s "$T/$name.ctl" "$@" >"$T/$name.log" 2>&1 &
 	MEMIFD_PID=$!
 	track "$MEMIFD_PID"
 	_MEMIFDS+=("$MEMIFD_PID:$name")
