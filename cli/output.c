@@ -357,11 +357,52 @@ static void detail_host(FILE *fp, const json_t *b)
 			JT(b, "host.mac", e), JT(b, "host.up", f), JT(b, "state.host_state", g));
 		if (json_is_true(jget(b, "host.persist")))
 			fputs(", persist", fp);
+		if (json_integer_value(jget(b, "host.queues")) > 1)
+			fprintf(fp, ", queues %s", JT(b, "host.queues", c));
 		detail_netns(fp, b, "host.netns");
 	}
 	if (!json_string_length(err))	/* pcap-live's, else the bridge's */
 		err = jget(b, "state.host_error");
 	detail_error(fp, "host error:", err);
+}
+
+/* "N N ...": the integers of the array at PATH. */
+static void print_int_list(FILE *fp, const json_t *b, const char *path)
+{
+	const json_t *v;
+	size_t i;
+
+	json_array_foreach(jget(b, path), i, v)
+		fprintf(fp, "%s%" JSON_INTEGER_FORMAT, i ? " " : "", json_integer_value(v));
+}
+
+/* ", serving rx N, tx N" when the peer brought more queues than memifd
+ * serves (the configured counts). */
+static void detail_served(FILE *fp, const json_t *b)
+{
+	size_t rx = json_array_size(jget(b, "state.rx_queue_packets"));
+	size_t tx = json_array_size(jget(b, "state.tx_queue_packets"));
+	char a[16];
+
+	if (strcmp(JT(b, "state.link", a), "up") ||
+	    !json_is_array(jget(b, "state.rx_queue_packets")))
+		return; /* down, or a memifd that does not say */
+	if (rx != (size_t)json_integer_value(jget(b, "state.rx_queues")) ||
+	    tx != (size_t)json_integer_value(jget(b, "state.tx_queues")))
+		fprintf(fp, ", serving rx %zu, tx %zu", rx, tx);
+}
+
+/* Frames per served queue while the link is up, when there are several. */
+static void detail_queue_packets(FILE *fp, const json_t *b)
+{
+	if (json_array_size(jget(b, "state.rx_queue_packets")) +
+	    json_array_size(jget(b, "state.tx_queue_packets")) <= 2)
+		return;
+	fprintf(fp, "  %-17srx ", "queue packets:");
+	print_int_list(fp, b, "state.rx_queue_packets");
+	fputs(", tx ", fp);
+	print_int_list(fp, b, "state.tx_queue_packets");
+	fputc('\n', fp);
 }
 
 static void detail_bridge(const struct out *o, const json_t *b)
@@ -379,11 +420,13 @@ static void detail_bridge(const struct out *o, const json_t *b)
 	detail_netns(fp, b, "memif.netns");
 	fprintf(fp, "  %-17srx %s, tx %s", "queues:",
 		detail_geom(b, "rx_queues", a, sizeof(a)), detail_geom(b, "tx_queues", c, sizeof(c)));
+	detail_served(fp, b);
 	/* an adaptive bridge says how its receive queues are served now */
 	if (!strcmp(JT(b, "memif.rx_mode", a), "adaptive") &&
 	    !strcmp(JT(b, "state.link", c), "up"))
 		fprintf(fp, ", %s rx polling now", JT(b, "state.rx_polling", d));
 	fputc('\n', fp);
+	detail_queue_packets(fp, b);
 	fprintf(fp, "  %-17sring size %s, buffer size %s\n", "rings:",
 		detail_geom(b, "ring_size", a, sizeof(a)), detail_geom(b, "buffer_size", c, sizeof(c)));
 	detail_host(fp, b);

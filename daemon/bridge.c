@@ -213,22 +213,38 @@ static int bridge_memif_open(struct bridge *b, char *err, size_t errlen)
 	return bridge_memif_create(b, err, errlen);
 }
 
+/* A queue pair of the memif side for each queue of the host port. */
+static unsigned bridge_host_queues(const struct bridge *b)
+{
+	const struct memif_conf *mc = &b->conf.memif;
+
+	return mc->rx_queues > mc->tx_queues ? mc->rx_queues : mc->tx_queues;
+}
+
+static void bridge_port_close(struct bridge *b)
+{
+	for (unsigned q = 0; b->port && q < b->port->nqueues; q++)
+		loop_del(b->loop, &b->hq[q].lf);
+	port_close(b->port);
+	b->port = NULL;
+}
+
 static int bridge_port_open(struct bridge *b, char *err, size_t errlen)
 {
 	const struct host_conf *hc = &b->conf.host;
-	int r;
+	int r = 0;
 
 	b->port = port_open(hc, b->conf.memif.mode == MM_IP, b->host_attach_only,
-			    err, errlen);
+			    bridge_host_queues(b), err, errlen);
 	if (!b->port)
 		return -EIO;
-	b->host_lf.fd = b->port->fd;
-	b->host_lf.cb = bridge_io_host_input;
-	r = loop_add(b->loop, &b->host_lf, EPOLLIN);
+	for (uint16_t q = 0; q < b->port->nqueues && !r; q++) {
+		b->hq[q] = (struct host_queue){ { b->port->qfd[q], bridge_io_host_input }, b, q };
+		r = loop_add(b->loop, &b->hq[q].lf, EPOLLIN);
+	}
 	if (r) {
 		snprintf(err, errlen, "watching %s: %s", hc->name, strerror(-r));
-		port_close(b->port);
-		b->port = NULL;
+		bridge_port_close(b);
 	}
 	return r;
 }
@@ -326,11 +342,7 @@ void bridge_free(struct bridge *b)
 	b->cap = NULL;
 	if (b->sock)
 		mif_socket_put(b->sock);
-	if (b->port) {
-		loop_del(b->loop, &b->host_lf);
-		port_close(b->port);
-		b->port = NULL;
-	}
+	bridge_port_close(b);
 	loop_defer(b->loop, bridge_release, b);
 }
 
@@ -372,9 +384,7 @@ static void bridge_host_lost(struct bridge *b)
 				 memif_strerror(r));
 	}
 	snprintf(b->reason, sizeof(b->reason), "%s", b->host_error);
-	loop_del(b->loop, &b->host_lf);
-	port_close(b->port);
-	b->port = NULL;
+	bridge_port_close(b);
 }
 
 /* Once a second while the host device is gone. */
@@ -393,9 +403,7 @@ static void bridge_host_retry(struct bridge *b)
 		log_warn("%s: %s (retrying every second)", b->conf.name, err);
 		if (b->conn)
 			memif_delete(&b->conn);
-		loop_del(b->loop, &b->host_lf);
-		port_close(b->port);
-		b->port = NULL;
+		bridge_port_close(b);
 		return;
 	}
 	log_notice("%s: host %s %s is back (%s): bridge up again", b->conf.name,

@@ -29,6 +29,7 @@ struct bridge_counters {
 /* A receive queue: slots of an unfinished chain are carried over. */
 struct rxq {
 	memif_buffer_t *bufs; /* ring_size entries */
+	uint64_t packets;     /* frames delivered to the host since link up */
 	uint16_t cap, carry;
 	bool polling;	      /* the ring is in polling mode now */
 	uint64_t window_ns;    /* adaptive: when the current window began */
@@ -39,7 +40,17 @@ struct rxq {
 struct txq {
 	memif_buffer_t *pool; /* ring_size entries */
 	uint16_t *slot_cap;
-	uint16_t cap, npool;
+	uint64_t packets; /* frames sent on it since link up */
+	uint16_t qid, cap, npool;
+};
+
+/* One queue of the host port as the loop sees it: host queue q feeds memif
+ * tx queue q % n_txq, and memif rx queue i goes to host queue i % nqueues,
+ * so a flow keeps to one queue pair. */
+struct host_queue {
+	struct loop_fd lf; /* the queue's fd */
+	struct bridge *b;
+	uint16_t q;
 };
 
 struct bridge {
@@ -47,7 +58,9 @@ struct bridge {
 	bool from_config;
 	struct loop *loop;
 	struct port *port;
-	struct loop_fd host_lf;
+	/* port->nqueues in use; a port that holds output has one queue, and
+	 * hq[0] then also waits for EPOLLOUT */
+	struct host_queue hq[PORT_MAX_QUEUES];
 	struct loop_poller poller;
 	bool polling; /* poller registered */
 	memif_socket_handle_t sock;

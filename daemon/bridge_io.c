@@ -4,12 +4,14 @@
  * memif -> host: received slots are handed to the port with one writev per
  * frame (a chain of NEXT-flagged slots is one frame); a chain cut by the
  * end of a burst is carried to the next burst, and slots are given back
- * with memif_refill_queue strictly in ring order.
+ * with memif_refill_queue strictly in ring order.  Receive queue i writes
+ * to host queue i (modulo the host's queues).
  *
  * host -> memif: tx slots are reserved ahead (a pool, in ring order) and
  * each frame is read with readv straight into as many slots as it needs;
  * used slots are published with one memif_tx_burst per batch, and unused
- * reserved slots stay at the front of the pool for the next batch.
+ * reserved slots stay at the front of the pool for the next batch.  Host
+ * queue q feeds memif tx queue q (modulo the link's tx queues).
  */
 #include "bridge_int.h"
 #include "log.h"
@@ -53,12 +55,14 @@ static void to_host_block(struct bridge *b)
 {
 	b->ctr.to_host.blocked++;
 	b->host_blocked = true;
-	if (loop_mod(b->loop, &b->host_lf, EPOLLIN | EPOLLOUT))
+	if (loop_mod(b->loop, &b->hq[0].lf, EPOLLIN | EPOLLOUT))
 		b->host_blocked = false; /* cannot wait: drop instead */
 }
 
-/* Delivers one frame; false when the host is blocked (frame kept). */
-static bool to_host_frame(struct bridge *b, memif_buffer_t *bufs, unsigned n)
+/* Delivers one frame of receive queue qid; false when the host is blocked
+ * (frame kept). */
+static bool to_host_frame(struct bridge *b, uint16_t qid, memif_buffer_t *bufs,
+			  unsigned n)
 {
 	struct dir_counters *c = &b->ctr.to_host;
 	size_t len = 0;
@@ -77,7 +81,7 @@ static bool to_host_frame(struct bridge *b, memif_buffer_t *bufs, unsigned n)
 		c->oversize++;
 		return true;
 	}
-	w = b->port->ops->writev(b->port, io_iov, (int)n);
+	w = b->port->ops->writev(b->port, qid % b->port->nqueues, io_iov, (int)n);
 	if (w == -EAGAIN && b->port->ops->hold_output) {
 		to_host_block(b);
 		if (b->host_blocked)
@@ -88,6 +92,7 @@ static bool to_host_frame(struct bridge *b, memif_buffer_t *bufs, unsigned n)
 	if (w >= 0) {
 		c->packets++;
 		c->bytes += len;
+		b->rxq[qid].packets++;
 	} else if (w == -EAGAIN || w == -ENOBUFS || w == -EIO) {
 		c->host_full++; /* full, or the device is down */
 	} else {
@@ -97,8 +102,8 @@ static bool to_host_frame(struct bridge *b, memif_buffer_t *bufs, unsigned n)
 }
 
 /* Delivers the complete frames of bufs[0..n); returns the slots used. */
-static unsigned to_host_deliver(struct bridge *b, memif_buffer_t *bufs,
-				unsigned n)
+static unsigned to_host_deliver(struct bridge *b, uint16_t qid,
+				memif_buffer_t *bufs, unsigned n)
 {
 	unsigned i = 0, done = 0;
 
@@ -109,7 +114,7 @@ static unsigned to_host_deliver(struct bridge *b, memif_buffer_t *bufs,
 			j++;
 		if (j == n)
 			break; /* the chain continues in the next burst */
-		if (!to_host_frame(b, bufs + i, j - i + 1))
+		if (!to_host_frame(b, qid, bufs + i, j - i + 1))
 			break;
 		i = j + 1;
 		done = i;
@@ -135,7 +140,7 @@ static unsigned rxq_drain(struct bridge *b, uint16_t qid, unsigned budget)
 		if (r != MEMIF_ERR_SUCCESS && r != MEMIF_ERR_NOBUF)
 			break;
 		n = q->carry + rx;
-		done = to_host_deliver(b, q->bufs, n);
+		done = to_host_deliver(b, qid, q->bufs, n);
 		if (done == 0 && n == q->cap && !b->host_blocked) {
 			b->ctr.to_host.oversize++; /* a chain as long as the ring */
 			done = n;
@@ -271,7 +276,7 @@ static bool txq_reserve(struct bridge *b, struct txq *q, unsigned pos,
 			want = q->cap - q->npool;
 		got = 0;
 		if (want)
-			memif_buffer_alloc(b->conn, 0, q->pool + q->npool,
+			memif_buffer_alloc(b->conn, q->qid, q->pool + q->npool,
 					   (uint16_t)want, &got, 0);
 		if (!got)
 			return false;
@@ -281,9 +286,11 @@ static bool txq_reserve(struct bridge *b, struct txq *q, unsigned pos,
 	}
 }
 
-/* Reads one frame into pool[pos..]; returns slots used, 0 when nothing was
- * read, -1 when the frame was dropped (and more may follow). */
-static int txq_read_frame(struct bridge *b, struct txq *q, unsigned pos)
+/* Reads one frame of host queue hq into pool[pos..]; returns slots used,
+ * 0 when nothing was read, -1 when the frame was dropped (and more may
+ * follow). */
+static int txq_read_frame(struct bridge *b, unsigned hq, struct txq *q,
+			  unsigned pos)
 {
 	struct dir_counters *c = &b->ctr.to_memif;
 	unsigned nslots, i;
@@ -298,7 +305,7 @@ static int txq_read_frame(struct bridge *b, struct txq *q, unsigned pos)
 			return 0;
 		}
 
-		if (b->port->ops->readv(b->port, &iov, 1) <= 0)
+		if (b->port->ops->readv(b->port, hq, &iov, 1) <= 0)
 			return 0;
 		c->ring_full++;
 		return -1;
@@ -307,7 +314,7 @@ static int txq_read_frame(struct bridge *b, struct txq *q, unsigned pos)
 		io_iov[i].iov_base = q->pool[pos + i].data;
 		io_iov[i].iov_len = q->slot_cap[pos + i];
 	}
-	n = b->port->ops->readv(b->port, io_iov, (int)nslots);
+	n = b->port->ops->readv(b->port, hq, io_iov, (int)nslots);
 	if (n <= 0) {
 		if (n < 0 && n != -EAGAIN)
 			c->errors++;
@@ -319,6 +326,7 @@ static int txq_read_frame(struct bridge *b, struct txq *q, unsigned pos)
 	}
 	c->packets++;
 	c->bytes += (uint64_t)n;
+	q->packets++;
 	for (i = 0, left = (size_t)n; left; i++) {
 		memif_buffer_t *mb = &q->pool[pos + i];
 
@@ -333,12 +341,12 @@ static int txq_read_frame(struct bridge *b, struct txq *q, unsigned pos)
 	return (int)i;
 }
 
-static void host_drain_dropped(struct bridge *b)
+static void host_drain_dropped(struct bridge *b, unsigned hq)
 {
 	struct iovec iov = { io_scratch, sizeof(io_scratch) };
 
 	for (int i = 0; i < IO_HOST_BUDGET; i++) {
-		if (b->port->ops->readv(b->port, &iov, 1) <= 0)
+		if (b->port->ops->readv(b->port, hq, &iov, 1) <= 0)
 			return;
 		b->ctr.to_memif.peer_down++;
 	}
@@ -349,7 +357,7 @@ static void bridge_io_unblock(struct bridge *b)
 {
 	b->host_blocked = false;
 	if (!b->port->dead)
-		loop_mod(b->loop, &b->host_lf, EPOLLIN);
+		loop_mod(b->loop, &b->hq[0].lf, EPOLLIN);
 	for (uint16_t q = 0; b->link_up && q < b->n_rxq && !b->host_blocked; q++)
 		rxq_drain(b, q, IO_RX_BUDGET);
 }
@@ -357,16 +365,18 @@ static void bridge_io_unblock(struct bridge *b)
 /* A port that failed for good is no longer watched (it would spin). */
 static void bridge_io_check_dead(struct bridge *b)
 {
-	if (b->port->dead && b->host_lf.cb) {
-		loop_del(b->loop, &b->host_lf);
-		b->host_blocked = false;
-	}
+	if (!b->port->dead || !b->hq[0].lf.cb)
+		return;
+	for (unsigned q = 0; q < b->port->nqueues; q++)
+		loop_del(b->loop, &b->hq[q].lf);
+	b->host_blocked = false;
 }
 
 void bridge_io_host_input(struct loop_fd *lf, uint32_t events)
 {
-	struct bridge *b = (struct bridge *)((char *)lf -
-					     offsetof(struct bridge, host_lf));
+	struct host_queue *h = (struct host_queue *)((char *)lf -
+						     offsetof(struct host_queue, lf));
+	struct bridge *b = h->b;
 	struct txq *q;
 	unsigned pos = 0;
 	uint16_t sent = 0;
@@ -374,14 +384,14 @@ void bridge_io_host_input(struct loop_fd *lf, uint32_t events)
 
 	if ((events & EPOLLOUT) && b->host_blocked)
 		bridge_io_unblock(b);
-	if (!b->link_up || !b->txq) {
-		host_drain_dropped(b);
+	if (!b->link_up || !b->n_txq) {
+		host_drain_dropped(b, h->q);
 		bridge_io_check_dead(b);
 		return;
 	}
-	q = &b->txq[0];
+	q = &b->txq[h->q % b->n_txq];
 	for (int f = 0; f < IO_HOST_BUDGET; f++) {
-		r = txq_read_frame(b, q, pos);
+		r = txq_read_frame(b, h->q, q, pos);
 		if (r == 0)
 			break;
 		if (r > 0)
@@ -390,7 +400,7 @@ void bridge_io_host_input(struct loop_fd *lf, uint32_t events)
 	bridge_io_check_dead(b);
 	if (!pos)
 		return;
-	r = memif_tx_burst(b->conn, 0, q->pool, (uint16_t)pos, &sent);
+	r = memif_tx_burst(b->conn, q->qid, q->pool, (uint16_t)pos, &sent);
 	if (r != MEMIF_ERR_SUCCESS || sent != pos)
 		b->ctr.to_memif.errors++;
 	q->npool = (uint16_t)(q->npool - sent);
@@ -429,6 +439,7 @@ static int queues_alloc(struct bridge *b)
 			return -ENOMEM;
 	}
 	for (unsigned q = 0; q < ntx; q++) {
+		b->txq[q].qid = (uint16_t)q;
 		b->txq[q].cap = (uint16_t)(cap > UINT16_MAX ? UINT16_MAX : cap);
 		b->txq[q].pool = calloc(cap, sizeof(memif_buffer_t));
 		b->txq[q].slot_cap = calloc(cap, sizeof(uint16_t));
@@ -465,7 +476,7 @@ void bridge_io_stop(struct bridge *b)
 	if (b->host_blocked) {
 		b->host_blocked = false;
 		if (b->port && !b->port->dead)
-			loop_mod(b->loop, &b->host_lf, EPOLLIN);
+			loop_mod(b->loop, &b->hq[0].lf, EPOLLIN);
 	}
 	if (b->polling) {
 		loop_poller_del(b->loop, &b->poller);

@@ -91,9 +91,24 @@ static json_t *host_json(struct bridge *b)
 			      "netns", str_or_null(hc->netns), "mtu", (int)hc->mtu,
 			      "mac", "up", hc->up, "persist", hc->persist);
 
-	if (h && b->port)
+	if (h && b->port) {
 		b->port->ops->describe(b->port, h);
+		json_object_set_new(h, "queues", json_integer(b->port->nqueues));
+	}
 	return h;
+}
+
+/* Frames per served queue since link up: the array's length is how many
+ * queues memifd serves (at most the configured counts). */
+static json_t *queue_packets_json(struct bridge *b, bool rx)
+{
+	unsigned n = b->link_up ? (rx ? b->n_rxq : b->n_txq) : 0;
+	json_t *a = json_array();
+
+	for (unsigned q = 0; a && q < n; q++)
+		json_array_append_new(a, json_integer((json_int_t)(rx ? b->rxq[q].packets
+								       : b->txq[q].packets)));
+	return a;
 }
 
 static json_t *state_json(struct bridge *b)
@@ -104,7 +119,7 @@ static json_t *state_json(struct bridge *b)
 	for (unsigned q = 0; b->link_up && q < b->n_rxq; q++)
 		polling += b->rxq[q].polling;
 	bridge_format_time(b->since, when, sizeof(when));
-	return json_pack("{s:s, s:s, s:I, s:s, s:s, s:s, s:i, s:i, s:i, s:i, s:i, s:s, s:s}",
+	return json_pack("{s:s, s:s, s:I, s:s, s:s, s:s, s:i, s:i, s:o, s:o, s:i, s:i, s:i, s:s, s:s}",
 			 "link", b->link_up ? "up" : "down",
 			 "since", when,
 			 "since_epoch", (json_int_t)b->since,
@@ -113,6 +128,8 @@ static json_t *state_json(struct bridge *b)
 			 "disconnect_reason", b->reason,
 			 "rx_queues", b->link_up ? (int)b->nrx : 0,
 			 "tx_queues", b->link_up ? (int)b->ntx : 0,
+			 "rx_queue_packets", queue_packets_json(b, true),
+			 "tx_queue_packets", queue_packets_json(b, false),
 			 "rx_polling", polling,
 			 "ring_size", b->link_up ? (int)b->ring_size : 0,
 			 "buffer_size", b->link_up ? (int)b->buffer_size : 0,

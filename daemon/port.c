@@ -10,7 +10,7 @@ static const struct port_ops *const port_types[] = {
 };
 
 struct port *port_open(const struct host_conf *hc, bool l3, bool attach_only,
-		       char *err, size_t errlen)
+		       unsigned queues, char *err, size_t errlen)
 {
 	const struct port_ops *ops = NULL;
 	struct port *p;
@@ -29,12 +29,19 @@ struct port *port_open(const struct host_conf *hc, bool l3, bool attach_only,
 	}
 	p->ops = ops;
 	p->fd = -1;
+	for (unsigned q = 0; q < PORT_MAX_QUEUES; q++)
+		p->qfd[q] = -1;
+	p->nqueues = queues < 1 ? 1 : queues > PORT_MAX_QUEUES ? PORT_MAX_QUEUES : queues;
 	p->attach_only = attach_only;
 	p->mtu = hc->mtu;
 	p->max_frame = hc->mtu + (l3 ? 0 : 18);
 	if (ops->open(p, hc, l3, err, errlen)) {
 		free(p);
 		return NULL;
+	}
+	if (p->nqueues <= 1) { /* a port of one queue: its fd is queue 0 */
+		p->nqueues = 1;
+		p->qfd[0] = p->fd;
 	}
 	return p;
 }

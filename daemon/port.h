@@ -2,9 +2,11 @@
  * port.h - the host side of a bridge behind a small interface, so that TAP
  * devices, live interfaces and pcap files all look the same to the bridge.
  *
- * A port has a non-blocking fd the loop watches for input.  readv/writev
- * move one frame each and return the frame length or -errno (-EAGAIN when
- * nothing is ready / no room).
+ * A port has a non-blocking fd the loop watches for input, or one per
+ * queue (nqueues > 1: a multi-queue TAP, where the kernel spreads the
+ * flows it sends over the queues and a flow stays on one).  readv/writev
+ * move one frame each on queue q (0 for a single-queue port) and return
+ * the frame length or -errno (-EAGAIN when nothing is ready / no room).
  *
  * Optional behaviours (NULL / false: the TAP's "count the drop, move on"):
  * input_wait keeps a frame the memif ring has no room for and makes the fd
@@ -36,8 +38,10 @@ struct port_ops {
 	int (*open)(struct port *p, const struct host_conf *hc, bool l3,
 		    char *err, size_t errlen);
 	void (*close)(struct port *p);
-	ssize_t (*readv)(struct port *p, const struct iovec *iov, int iovcnt);
-	ssize_t (*writev)(struct port *p, const struct iovec *iov, int iovcnt);
+	ssize_t (*readv)(struct port *p, unsigned q, const struct iovec *iov,
+			 int iovcnt);
+	ssize_t (*writev)(struct port *p, unsigned q, const struct iovec *iov,
+			  int iovcnt);
 	/* The link to the peer came up or went down. */
 	void (*set_carrier)(struct port *p, bool up);
 	/* Adds the device's actual settings to a "host" JSON object. */
@@ -52,9 +56,14 @@ struct port_ops {
 	bool recover;
 };
 
+/* queues of a host port at most (file descriptors of a multi-queue TAP) */
+#define PORT_MAX_QUEUES 16
+
 struct port {
 	const struct port_ops *ops;
-	int fd;
+	int fd;		  /* queue 0's */
+	int qfd[PORT_MAX_QUEUES]; /* qfd[0] == fd */
+	unsigned nqueues; /* asked for by port_open, set to what open made */
 	unsigned mtu;
 	unsigned max_frame; /* mtu plus the Ethernet header and a VLAN tag */
 	bool dead;
@@ -63,10 +72,11 @@ struct port {
 	void *priv; /* owned by the implementation */
 };
 
-/* Opens the port of hc->type (attach_only: only if its device exists).
+/* Opens the port of hc->type (attach_only: only if its device exists)
+ * with up to `queues` queues (a port that has no queues opens one).
  * Returns a new port (free with port_close), or NULL with err filled. */
 struct port *port_open(const struct host_conf *hc, bool l3, bool attach_only,
-		       char *err, size_t errlen);
+		       unsigned queues, char *err, size_t errlen);
 void port_close(struct port *p);
 
 extern const struct port_ops port_tap_ops;

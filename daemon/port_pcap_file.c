@@ -292,11 +292,13 @@ static bool pf_next(struct port *p, struct pfile *f)
 	return false;
 }
 
-static ssize_t pf_readv(struct port *p, const struct iovec *iov, int iovcnt)
+static ssize_t pf_readv(struct port *p, unsigned q, const struct iovec *iov,
+			 int iovcnt)
 {
 	struct pfile *f = p->priv;
 	size_t left, n;
 
+	(void)q; /* one queue */
 	if (!f->carrier || f->rstate != R_RUNNING)
 		return -EAGAIN;
 	if (!f->have_next && !pf_next(p, f))
@@ -402,12 +404,14 @@ static bool pf_room(struct pfile *f, size_t len)
 	return true;
 }
 
-static ssize_t pf_writev(struct port *p, const struct iovec *iov, int iovcnt)
+static ssize_t pf_writev(struct port *p, unsigned q, const struct iovec *iov,
+			  int iovcnt)
 {
 	struct pfile *f = p->priv;
 	size_t len = 0;
 	int r;
 
+	(void)q; /* one queue */
 	if (f->wstate != W_WRITING)
 		return -ENOBUFS; /* nowhere to write: a host_full drop */
 	for (int i = 0; i < iovcnt; i++)

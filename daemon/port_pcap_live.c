@@ -209,7 +209,8 @@ static void pl_tick(struct port *p)
 		pl_die(p, l, "the interface was replaced");
 }
 
-static ssize_t pl_readv(struct port *p, const struct iovec *iov, int iovcnt)
+static ssize_t pl_readv(struct port *p, unsigned q, const struct iovec *iov,
+			 int iovcnt)
 {
 	struct plive *l = p->priv;
 	struct pcap_pkthdr *h;
@@ -217,6 +218,7 @@ static ssize_t pl_readv(struct port *p, const struct iovec *iov, int iovcnt)
 	size_t left, n;
 	int r;
 
+	(void)q; /* one queue */
 	if (p->dead)
 		return -ENODEV;
 	r = pcap_next_ex(l->pc, &h, &d);
@@ -236,13 +238,15 @@ static ssize_t pl_readv(struct port *p, const struct iovec *iov, int iovcnt)
 	return (ssize_t)(h->caplen < h->len ? h->len : h->caplen);
 }
 
-static ssize_t pl_writev(struct port *p, const struct iovec *iov, int iovcnt)
+static ssize_t pl_writev(struct port *p, unsigned q, const struct iovec *iov,
+			  int iovcnt)
 {
 	struct plive *l = p->priv;
 	const void *buf = iov[0].iov_base;
 	size_t len = iov[0].iov_len;
 	int e;
 
+	(void)q; /* one queue */
 	if (p->dead)
 		return -ENODEV;
 	if (iovcnt > 1) {

@@ -12,6 +12,12 @@
  * second the port checks that the name still stands for the namespace it
  * opened the device in; if not, the port is dead too, its fds are closed
  * and the namespace can end, as the user asked.
+ *
+ * A bridge with several memif queue pairs gets a multi-queue device
+ * (IFF_MULTI_QUEUE), one fd per queue: the kernel hashes each flow it sends
+ * to one queue (and, once frames of a flow were written on a queue, keeps
+ * the flow's replies there), so host -> memif traffic spreads over the
+ * memif tx queues without reordering a flow.
  */
 #include "log.h"
 #include "netns.h"
@@ -45,10 +51,35 @@ static int tap_ifreq(struct tap *t, unsigned long req, struct ifreq *ifr)
 	return ioctl(t->ctl, req, ifr) < 0 ? -errno : 0;
 }
 
-/* Creates or attaches the device inside its namespace. */
-static int tap_create(struct port *p, struct tap *t, const struct host_conf *hc)
+/* One more fd for the device: queue q.  A multi-queue device needs
+ * IFF_MULTI_QUEUE on every queue; a single-queue one refuses it. */
+static int tap_attach_queue(struct port *p, struct tap *t, const char *name,
+			    unsigned q, bool multi)
 {
 	struct ifreq ifr = { 0 };
+	int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	ifr.ifr_flags = (short)((t->l3 ? IFF_TUN : IFF_TAP) | IFF_NO_PI |
+				(multi ? IFF_MULTI_QUEUE : 0));
+	memcpy(ifr.ifr_name, name, strlen(name));
+	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+		int e = -errno;
+
+		close(fd);
+		return e;
+	}
+	p->qfd[q] = fd;
+	return 0;
+}
+
+/* Creates or attaches the device inside its namespace, with p->nqueues
+ * queues; an existing device keeps the kind it has (a single-queue one
+ * gets one queue). */
+static int tap_create(struct port *p, struct tap *t, const struct host_conf *hc)
+{
+	bool multi = p->nqueues > 1;
 	int saved, r;
 
 	r = netns_enter(hc->netns, &saved);
@@ -62,17 +93,20 @@ static int tap_create(struct port *p, struct tap *t, const struct host_conf *hc)
 		r = -ENODEV;
 		goto cleanup;
 	}
-	p->fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
-	if (p->fd < 0) {
-		r = -errno;
-		goto cleanup;
+	r = tap_attach_queue(p, t, hc->name, 0, multi);
+	if (r == -EINVAL && !t->created) {
+		multi = !multi; /* the existing device is of the other kind */
+		r = tap_attach_queue(p, t, hc->name, 0, multi);
 	}
-	ifr.ifr_flags = (short)((t->l3 ? IFF_TUN : IFF_TAP) | IFF_NO_PI);
-	memcpy(ifr.ifr_name, hc->name, strlen(hc->name));
-	if (ioctl(p->fd, TUNSETIFF, &ifr) < 0) {
-		r = -errno;
+	if (r)
 		goto cleanup;
-	}
+	p->fd = p->qfd[0];
+	if (!multi)
+		p->nqueues = 1;
+	for (unsigned q = 1; q < p->nqueues && !r; q++)
+		r = tap_attach_queue(p, t, hc->name, q, true);
+	if (r)
+		goto cleanup;
 	t->ctl = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (t->ctl < 0)
 		r = -errno;
@@ -118,8 +152,11 @@ static void tap_close(struct port *p)
 
 	if (t && t->ctl >= 0)
 		close(t->ctl);
-	if (p->fd >= 0)
-		close(p->fd);
+	for (unsigned q = 0; q < PORT_MAX_QUEUES; q++) {
+		if (p->qfd[q] >= 0)
+			close(p->qfd[q]);
+		p->qfd[q] = -1;
+	}
 	if (t && t->created && !t->persist && !p->dead)
 		log_info("%s: removed", t->name);
 	free(t);
@@ -156,8 +193,8 @@ static int tap_open(struct port *p, const struct host_conf *hc, bool l3,
 		snprintf(err, errlen, "configuring %s: %s", hc->name, strerror(-r));
 		goto fail;
 	}
-	log_info("%s: %s %s", hc->name, t->created ? "created" : "attached to",
-		 l3 ? "tun" : "tap");
+	log_info("%s: %s %s%s", hc->name, t->created ? "created" : "attached to",
+		 l3 ? "tun" : "tap", p->nqueues > 1 ? " (multi-queue)" : "");
 	return 0;
 fail:
 	tap_close(p);
@@ -183,18 +220,20 @@ static ssize_t tap_result(struct port *p, ssize_t n)
 /* read() and write() for a frame in one buffer, the usual case: the
  * kernel's readv/writev path (importing the iovec) costs about a tenth of
  * what a 64-byte frame costs in all. */
-static ssize_t tap_readv(struct port *p, const struct iovec *iov, int iovcnt)
+static ssize_t tap_readv(struct port *p, unsigned q, const struct iovec *iov,
+			 int iovcnt)
 {
 	if (iovcnt == 1)
-		return tap_result(p, read(p->fd, iov[0].iov_base, iov[0].iov_len));
-	return tap_result(p, readv(p->fd, iov, iovcnt));
+		return tap_result(p, read(p->qfd[q], iov[0].iov_base, iov[0].iov_len));
+	return tap_result(p, readv(p->qfd[q], iov, iovcnt));
 }
 
-static ssize_t tap_writev(struct port *p, const struct iovec *iov, int iovcnt)
+static ssize_t tap_writev(struct port *p, unsigned q, const struct iovec *iov,
+			  int iovcnt)
 {
 	if (iovcnt == 1)
-		return tap_result(p, write(p->fd, iov[0].iov_base, iov[0].iov_len));
-	return tap_result(p, writev(p->fd, iov, iovcnt));
+		return tap_result(p, write(p->qfd[q], iov[0].iov_base, iov[0].iov_len));
+	return tap_result(p, writev(p->qfd[q], iov, iovcnt));
 }
 
 static void tap_set_carrier(struct port *p, bool up)

@@ -97,6 +97,33 @@ static void test_show_one_is_detailed(void **state)
 	       "    to memif       10    980       1          3          0         0          0         0\n");
 }
 
+/* Per-queue frames, the host's queues, and fewer queues served than the
+ * peer brought. */
+static void test_show_one_queues(void **state)
+{
+	json_t *b = sample_bridge("mq", "up"), *st = json_object_get(b, "state");
+	char *got;
+
+	(void)state;
+	json_object_set_new(st, "rx_queue_packets", json_pack("[i, i]", 7, 5));
+	json_object_set_new(st, "tx_queue_packets", json_pack("[i, i]", 4, 6));
+	json_object_set_new(json_object_get(b, "host"), "queues", json_integer(2));
+	got = render(false, "show", "{\"name\": \"mq\"}", json_pack("{s:[O]}", "bridges", b));
+	assert_non_null(strstr(got, "  queues:          rx 2, tx 2\n"
+				    "  queue packets:   rx 7 5, tx 4 6\n"));
+	assert_non_null(strstr(got, ", up yes, state up, queues 2\n"));
+	free(got);
+
+	json_object_set_new(st, "rx_queue_packets", json_pack("[i]", 12));
+	json_object_set_new(st, "tx_queue_packets", json_pack("[i]", 10));
+	json_object_set_new(json_object_get(b, "host"), "queues", json_integer(1));
+	got = render(false, "show", "{\"name\": \"mq\"}", json_pack("{s:[o]}", "bridges", b));
+	assert_non_null(strstr(got, "  queues:          rx 2, tx 2, serving rx 1, tx 1\n"
+				    "  rings:"));
+	assert_null(strstr(got, "queues 1"));
+	free(got);
+}
+
 static void test_show_one_names_netns_and_persist(void **state)
 {
 	json_t *b = sample_bridge("ns0", "down");
@@ -329,6 +356,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_show_all_is_a_table),
 		cmocka_unit_test(test_show_one_is_detailed),
+		cmocka_unit_test(test_show_one_queues),
 		cmocka_unit_test(test_show_one_names_netns_and_persist),
 		cmocka_unit_test(test_show_one_pcap_live),
 		cmocka_unit_test(test_show_one_pcap_file_and_capture),
