@@ -5,6 +5,7 @@
 #include "netns.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -247,7 +248,8 @@ int bridge_new(struct loop *l, const struct bridge_conf *bc, bool from_config,
 	b->from_config = from_config;
 	b->loop = l;
 	b->since = time(NULL);
-	b->max_frame = bc->host.mtu + (bc->memif.mode == MM_ETHERNET ? 18 : 0);
+	b->max_to_host = bc->host.mtu ? bc->host.mtu +
+			 (bc->memif.mode == MM_ETHERNET ? 18 : 0) : UINT_MAX;
 	b->poller.poll = bridge_io_poll;
 	r = bridge_memif_check(b, err, errlen);
 	if (!r)

@@ -60,7 +60,11 @@ struct bridge {
 	bool host_attach_only; /* reopen: only take a device that exists */
 	unsigned host_retries;
 	unsigned nrx, ntx, ring_size, buffer_size;
-	unsigned max_frame;
+	/* the largest frame each way: the host MTU plus the Ethernet header
+	 * and a VLAN tag, and never more than half the ring of the link
+	 * (set at link up); without an MTU (pcap-file) that half ring, and
+	 * towards the host whatever the peer's chains bring */
+	unsigned max_to_memif, max_to_host;
 	struct rxq *rxq; /* n_rxq entries (the counts at link up) */
 	struct txq *txq;
 	unsigned n_rxq, n_txq;

@@ -73,7 +73,7 @@ static bool to_host_frame(struct bridge *b, memif_buffer_t *bufs, unsigned n)
 		io_iov[i].iov_len = bufs[i].len;
 		len += bufs[i].len;
 	}
-	if (len > b->max_frame || len == 0) {
+	if (len > b->max_to_host || len == 0) {
 		c->oversize++;
 		return true;
 	}
@@ -90,6 +90,8 @@ static bool to_host_frame(struct bridge *b, memif_buffer_t *bufs, unsigned n)
 		c->bytes += len;
 	} else if (w == -EAGAIN || w == -ENOBUFS || w == -EIO) {
 		c->host_full++; /* full, or the device is down */
+	} else if (w == -EMSGSIZE) {
+		c->oversize++; /* more than the port can take */
 	} else {
 		c->errors++;
 	}
@@ -247,14 +249,14 @@ void bridge_io_poll(struct loop_poller *p)
 
 /* ---- host -> memif ---------------------------------------------------- */
 
-/* Makes sure pool[pos..] can hold max_frame + 1 bytes; false: ring full.
- * Slots are reserved IO_RESERVE at a time (size 0: each gets its full
+/* Makes sure pool[pos..] can hold need bytes; false: ring full.  Slots
+ * are reserved IO_RESERVE at a time (size 0: each gets its full
  * capacity): one look at the peer's ring counter and one pass over the
  * descriptors per 32 slots instead of per frame. */
 static bool txq_reserve(struct bridge *b, struct txq *q, unsigned pos,
-			unsigned *nslots)
+			unsigned need, unsigned *nslots)
 {
-	unsigned need = b->max_frame + 1, have, i, want;
+	unsigned have, i, want;
 	uint16_t got;
 
 	for (;;) {
@@ -281,16 +283,41 @@ static bool txq_reserve(struct bridge *b, struct txq *q, unsigned pos,
 	}
 }
 
+/* How many bytes the next frame needs: max_to_memif + 1 (a longer one
+ * is cut to that by readv and so seen), or for a port that tells the
+ * length (peek) exactly that.  0: no frame is ready; -1: the next frame
+ * was dropped unread as oversize (or empty: memif cannot carry one). */
+static long txq_need(struct bridge *b)
+{
+	struct port *p = b->port;
+	ssize_t len;
+
+	if (!p->ops->peek)
+		return (long)b->max_to_memif + 1;
+	len = p->ops->peek(p);
+	if (len < 0)
+		return 0;
+	if (len == 0 || (size_t)len > b->max_to_memif) {
+		p->ops->skip(p);
+		b->ctr.to_memif.oversize++;
+		return -1;
+	}
+	return len;
+}
+
 /* Reads one frame into pool[pos..]; returns slots used, 0 when nothing was
  * read, -1 when the frame was dropped (and more may follow). */
 static int txq_read_frame(struct bridge *b, struct txq *q, unsigned pos)
 {
 	struct dir_counters *c = &b->ctr.to_memif;
 	unsigned nslots, i;
+	long need = txq_need(b);
 	ssize_t n;
 	size_t left;
 
-	if (!txq_reserve(b, q, pos, &nslots)) {
+	if (need <= 0)
+		return (int)need;
+	if (!txq_reserve(b, q, pos, (unsigned)need, &nslots)) {
 		struct iovec iov = { io_scratch, sizeof(io_scratch) };
 
 		if (b->port->ops->input_wait) {
@@ -313,7 +340,7 @@ static int txq_read_frame(struct bridge *b, struct txq *q, unsigned pos)
 			c->errors++;
 		return 0;
 	}
-	if ((size_t)n > b->max_frame) {
+	if ((size_t)n > b->max_to_memif) {
 		c->oversize++;
 		return -1;
 	}
@@ -438,6 +465,20 @@ static int queues_alloc(struct bridge *b)
 	return 0;
 }
 
+/* The largest frame towards memif: what half the ring holds (a frame
+ * needing more could wait for free slots forever), at most the MTU's. */
+static unsigned max_to_memif(const struct bridge *b)
+{
+	unsigned ring = b->ring_size ? b->ring_size : b->conf.memif.ring_size;
+	unsigned half = (ring > 1 ? ring / 2 : 1) * b->buffer_size;
+	unsigned mtu = b->conf.host.mtu;
+
+	if (!mtu)
+		return half;
+	mtu += b->conf.memif.mode == MM_ETHERNET ? 18 : 0;
+	return mtu < half ? mtu : half;
+}
+
 int bridge_io_start(struct bridge *b)
 {
 	bool polling = b->conf.memif.rx_mode == RXM_POLLING;
@@ -447,6 +488,7 @@ int bridge_io_start(struct bridge *b)
 		bridge_io_stop(b);
 		return -ENOMEM;
 	}
+	b->max_to_memif = max_to_memif(b);
 	b->link_up = true; /* for bridge_poller_update */
 	for (uint16_t q = 0; q < b->n_rxq; q++) {
 		/* a slave gives the master empty buffers to fill */
