@@ -71,6 +71,11 @@ struct bridge {
 	struct bridge_counters ctr;
 	uint64_t bad_desc_base;
 	bool host_blocked; /* waiting for the host port to become writable */
+	/* link up, before the peer's first receive slot: host input is left
+	 * in the host's queue and looked at again by hold_timer */
+	uint64_t up_ns;
+	bool ring_seen, input_held;
+	struct loop_timer hold_timer;
 	struct capture *cap; /* NULL: no capture */
 };
 
@@ -80,5 +85,6 @@ void bridge_io_stop(struct bridge *b); /* on disconnect */
 int bridge_io_interrupt(memif_conn_handle_t conn, void *ctx, uint16_t qid);
 void bridge_io_host_input(struct loop_fd *lf, uint32_t events);
 void bridge_io_poll(struct loop_poller *p);
+void bridge_io_hold_end(struct loop_timer *t);
 
 #endif

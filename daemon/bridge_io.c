@@ -33,6 +33,10 @@
 #define IO_BUSY_BURST 32
 #define IO_WINDOW_NS 10000000
 #define IO_QUIET_SLOTS 320
+/* link up: how long host frames wait for the peer's first receive buffers
+ * (in the host's own queue), looking again every IO_HOLD_RETRY_MS */
+#define IO_HOLD_NS 1000000000ull
+#define IO_HOLD_RETRY_MS 1
 
 static struct iovec io_iov[IOV_MAX];
 static uint8_t io_scratch[65536]; /* frames dropped before they get a slot */
@@ -45,6 +49,15 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* Watches the host port for what the bridge waits for: input unless it
+ * is held, room to write while the host is blocked. */
+static int host_watch(struct bridge *b)
+{
+	return loop_mod(b->loop, &b->host_lf,
+			(b->input_held ? 0 : EPOLLIN) |
+			(b->host_blocked ? EPOLLOUT : 0));
+}
+
 /* ---- memif -> host ---------------------------------------------------- */
 
 /* The host refused a frame with EAGAIN and the port wants it kept: the
@@ -53,7 +66,7 @@ static void to_host_block(struct bridge *b)
 {
 	b->ctr.to_host.blocked++;
 	b->host_blocked = true;
-	if (loop_mod(b->loop, &b->host_lf, EPOLLIN | EPOLLOUT))
+	if (host_watch(b))
 		b->host_blocked = false; /* cannot wait: drop instead */
 }
 
@@ -277,10 +290,43 @@ static bool txq_reserve(struct bridge *b, struct txq *q, unsigned pos,
 					   (uint16_t)want, &got, 0);
 		if (!got)
 			return false;
+		b->ring_seen = true;
 		for (i = q->npool; i < (unsigned)q->npool + got; i++)
 			q->slot_cap[i] = (uint16_t)q->pool[i].len;
 		q->npool = (uint16_t)(q->npool + got);
 	}
+}
+
+/* Right after link up a peer may not have given its receive buffers yet
+ * (a DPDK client does on its first receive burst): a frame that finds no
+ * slot then is not dropped but left in the host's queue, and the bridge
+ * looks again in a millisecond - for IO_HOLD_NS at most, and only until
+ * the peer's first slot was seen; after that a full ring is a drop.
+ * False: no holding (the caller drops the frame). */
+static bool host_hold(struct bridge *b)
+{
+	if (b->ring_seen || now_ns() - b->up_ns > IO_HOLD_NS)
+		return false;
+	b->input_held = true;
+	if (host_watch(b) ||
+	    loop_timer_set(&b->hold_timer, IO_HOLD_RETRY_MS, 0)) {
+		b->input_held = false;
+		host_watch(b);
+		return false;
+	}
+	return true;
+}
+
+void bridge_io_hold_end(struct loop_timer *t)
+{
+	struct bridge *b = (struct bridge *)((char *)t -
+					     offsetof(struct bridge, hold_timer));
+
+	if (!b->input_held)
+		return;
+	b->input_held = false;
+	if (b->port && !b->port->dead)
+		host_watch(b); /* frames waiting make the fd readable again */
 }
 
 /* How many bytes the next frame needs: max_to_memif + 1 (a longer one
@@ -324,6 +370,8 @@ static int txq_read_frame(struct bridge *b, struct txq *q, unsigned pos)
 			b->port->ops->input_wait(b->port); /* keep it for later */
 			return 0;
 		}
+		if (host_hold(b))
+			return 0;
 
 		if (b->port->ops->readv(b->port, &iov, 1) <= 0)
 			return 0;
@@ -376,7 +424,7 @@ static void bridge_io_unblock(struct bridge *b)
 {
 	b->host_blocked = false;
 	if (!b->port->dead)
-		loop_mod(b->loop, &b->host_lf, EPOLLIN);
+		host_watch(b);
 	for (uint16_t q = 0; b->link_up && q < b->n_rxq && !b->host_blocked; q++)
 		rxq_drain(b, q, IO_RX_BUDGET);
 }
@@ -489,6 +537,8 @@ int bridge_io_start(struct bridge *b)
 		return -ENOMEM;
 	}
 	b->max_to_memif = max_to_memif(b);
+	b->up_ns = now_ns();
+	b->ring_seen = false;
 	b->link_up = true; /* for bridge_poller_update */
 	for (uint16_t q = 0; q < b->n_rxq; q++) {
 		/* a slave gives the master empty buffers to fill */
@@ -504,10 +554,13 @@ int bridge_io_start(struct bridge *b)
 
 void bridge_io_stop(struct bridge *b)
 {
-	if (b->host_blocked) {
+	if (b->input_held)
+		loop_timer_set(&b->hold_timer, 0, 0);
+	if (b->host_blocked || b->input_held) {
 		b->host_blocked = false;
+		b->input_held = false;
 		if (b->port && !b->port->dead)
-			loop_mod(b->loop, &b->host_lf, EPOLLIN);
+			host_watch(b);
 	}
 	if (b->polling) {
 		loop_poller_del(b->loop, &b->poller);
