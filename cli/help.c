@@ -282,6 +282,13 @@ static void man_tail(FILE *fp)
 	fputs("\n.SH OUTPUT\nText modelled on \\fBip\\fR(8) and VPP's \\fBshow memif\\fR; "
 	      "with \\fB\\-j\\fR the daemon's JSON result, indented on a terminal and one "
 	      "line otherwise; \\fBmonitor\\fR prints one event a line.\n"
+	      ".PP\nFor a \\fBpcap\\-file\\fR bridge, \\fBshow\\fR\\ \\fINAME\\fR says what "
+	      "the replay did, e.g. \\fBreplay: finished, 149 sent, 51 dropped (oversize), "
+	      "1 passes done\\fR: \\fBsent\\fR counts the frames handed to memif (with "
+	      "\\fB(N truncated)\\fR those captured shorter than they were, sent as "
+	      "captured), \\fBdropped (oversize)\\fR those larger than the memif ring "
+	      "carries or than an explicit \\fBmtu\\fR; \\fBrecord:\\fR gives the frames "
+	      "and bytes written, and how many were cut to 262144 bytes.\n"
 	      ".SH EXIT STATUS\n", fp);
 	for (const struct cli_exit *e = cli_exits; e->meaning; e++) {
 		fprintf(fp, ".TP\n.B %d\n", e->code);

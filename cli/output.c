@@ -269,6 +269,14 @@ static void detail_pcap_live(FILE *fp, const json_t *b)
 	detail_netns(fp, b, "host.netns");
 }
 
+/* True when the number at path is there and not 0. */
+static bool nonzero(const json_t *o, const char *path)
+{
+	const json_t *v = jget(o, path);
+
+	return json_is_integer(v) && json_integer_value(v);
+}
+
 /* "N" or NONE when the number is 0 (no limit). */
 static const char *limit_text(const json_t *o, const char *key, const char *none,
 			      char *buf, size_t n)
@@ -289,8 +297,13 @@ static void detail_replay(FILE *fp, const json_t *r)
 	else
 		fprintf(fp, "timing %s", timing);
 	fprintf(fp, ", loop %s\n", limit_text(r, "loop", "forever", a, sizeof(a)));
-	fprintf(fp, "  %-17s%s, %s frames sent, %s passes done", "replay:",
-		JT(r, "state", a), JT(r, "sent", c), JT(r, "passes", d));
+	fprintf(fp, "  %-17s%s, %s sent", "replay:", JT(r, "state", a), JT(r, "sent", c));
+	if (nonzero(r, "truncated"))
+		fprintf(fp, " (%s truncated)", JT(r, "truncated", c));
+	if (jget(r, "drops.oversize"))
+		fprintf(fp, ", %s dropped%s", JT(r, "drops.oversize", c),
+			nonzero(r, "drops.oversize") ? " (oversize)" : "");
+	fprintf(fp, ", %s passes done", JT(r, "passes", d));
 	if (json_string_length(json_object_get(r, "error")))
 		fprintf(fp, ": %s", JT(r, "error", a));
 	fputc('\n', fp);
@@ -308,6 +321,8 @@ static void detail_record(FILE *fp, const json_t *w)
 	fprintf(fp, "  %-17s%s, %s frames, %s bytes, %s file%s", "record:",
 		JT(w, "state", a), JT(w, "packets", c), JT(w, "bytes", d), files,
 		strcmp(files, "1") ? "s" : "");
+	if (nonzero(w, "truncated"))
+		fprintf(fp, ", %s truncated", JT(w, "truncated", c));
 	if (json_string_length(json_object_get(w, "error")))
 		fprintf(fp, ": %s", JT(w, "error", a));
 	fputc('\n', fp);
@@ -317,7 +332,11 @@ static void detail_pcap_file(FILE *fp, const json_t *b)
 {
 	char a[64];
 
-	fprintf(fp, "  %-17spcap-file, state %s\n", "host:", JT(b, "state.host_state", a));
+	fprintf(fp, "  %-17spcap-file, state %s", "host:", JT(b, "state.host_state", a));
+	/* null: frames as large as the memif ring carries */
+	if (json_is_integer(jget(b, "host.mtu")))
+		fprintf(fp, ", mtu %s", JT(b, "host.mtu", a));
+	fputc('\n', fp);
 	if (json_is_object(jget(b, "host.read")))
 		detail_replay(fp, jget(b, "host.read"));
 	if (json_is_object(jget(b, "host.write")))

@@ -5,6 +5,7 @@
 #include "netns.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -263,9 +264,14 @@ int bridge_new(struct loop *l, const struct bridge_conf *bc, bool from_config,
 	b->from_config = from_config;
 	b->loop = l;
 	b->since = time(NULL);
-	b->max_frame = bc->host.mtu + (bc->memif.mode == MM_ETHERNET ? 18 : 0);
+	b->max_to_host = bc->host.mtu ? bc->host.mtu +
+			 (bc->memif.mode == MM_ETHERNET ? 18 : 0) : UINT_MAX;
 	b->poller.poll = bridge_io_poll;
-	r = bridge_memif_check(b, err, errlen);
+	r = loop_timer_init(l, &b->hold_timer, bridge_io_hold_end);
+	if (r)
+		snprintf(err, errlen, "timer: %s", strerror(-r));
+	if (!r)
+		r = bridge_memif_check(b, err, errlen);
 	if (!r)
 		r = bridge_port_open(b, err, errlen);
 	if (!r)
@@ -338,6 +344,7 @@ void bridge_free(struct bridge *b)
 				 memif_strerror(r));
 	}
 	bridge_io_stop(b);
+	loop_timer_fini(b->loop, &b->hold_timer);
 	capture_free(b->cap);
 	b->cap = NULL;
 	if (b->sock)

@@ -73,13 +73,22 @@ struct bridge {
 	bool host_attach_only; /* reopen: only take a device that exists */
 	unsigned host_retries;
 	unsigned nrx, ntx, ring_size, buffer_size;
-	unsigned max_frame;
+	/* the largest frame each way: the host MTU plus the Ethernet header
+	 * and a VLAN tag, and never more than half the ring of the link
+	 * (set at link up); without an MTU (pcap-file) that half ring, and
+	 * towards the host whatever the peer's chains bring */
+	unsigned max_to_memif, max_to_host;
 	struct rxq *rxq; /* n_rxq entries (the counts at link up) */
 	struct txq *txq;
 	unsigned n_rxq, n_txq;
 	struct bridge_counters ctr;
 	uint64_t bad_desc_base;
 	bool host_blocked; /* waiting for the host port to become writable */
+	/* link up, before the peer's first receive slot: host input is left
+	 * in the host's queue and looked at again by hold_timer */
+	uint64_t up_ns;
+	bool ring_seen, input_held;
+	struct loop_timer hold_timer;
 	struct capture *cap; /* NULL: no capture */
 };
 
@@ -89,5 +98,6 @@ void bridge_io_stop(struct bridge *b); /* on disconnect */
 int bridge_io_interrupt(memif_conn_handle_t conn, void *ctx, uint16_t qid);
 void bridge_io_host_input(struct loop_fd *lf, uint32_t events);
 void bridge_io_poll(struct loop_poller *p);
+void bridge_io_hold_end(struct loop_timer *t);
 
 #endif

@@ -35,6 +35,10 @@
 #define IO_BUSY_BURST 32
 #define IO_WINDOW_NS 10000000
 #define IO_QUIET_SLOTS 320
+/* link up: how long host frames wait for the peer's first receive buffers
+ * (in the host's own queue), looking again every IO_HOLD_RETRY_MS */
+#define IO_HOLD_NS 1000000000ull
+#define IO_HOLD_RETRY_MS 1
 
 static struct iovec io_iov[IOV_MAX];
 static uint8_t io_scratch[65536]; /* frames dropped before they get a slot */
@@ -47,6 +51,19 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* Watches the host port for what the bridge waits for: input unless it
+ * is held, room to write while the host is blocked. */
+static int host_watch(struct bridge *b)
+{
+	int r = 0;
+
+	for (unsigned q = 0; q < b->port->nqueues && !r; q++)
+		r = loop_mod(b->loop, &b->hq[q].lf,
+			     (b->input_held ? 0 : EPOLLIN) |
+			     (q == 0 && b->host_blocked ? EPOLLOUT : 0));
+	return r;
+}
+
 /* ---- memif -> host ---------------------------------------------------- */
 
 /* The host refused a frame with EAGAIN and the port wants it kept: the
@@ -55,7 +72,7 @@ static void to_host_block(struct bridge *b)
 {
 	b->ctr.to_host.blocked++;
 	b->host_blocked = true;
-	if (loop_mod(b->loop, &b->hq[0].lf, EPOLLIN | EPOLLOUT))
+	if (host_watch(b))
 		b->host_blocked = false; /* cannot wait: drop instead */
 }
 
@@ -77,7 +94,7 @@ static bool to_host_frame(struct bridge *b, uint16_t qid, memif_buffer_t *bufs,
 		io_iov[i].iov_len = bufs[i].len;
 		len += bufs[i].len;
 	}
-	if (len > b->max_frame || len == 0) {
+	if (len > b->max_to_host || len == 0) {
 		c->oversize++;
 		return true;
 	}
@@ -95,6 +112,8 @@ static bool to_host_frame(struct bridge *b, uint16_t qid, memif_buffer_t *bufs,
 		b->rxq[qid].packets++;
 	} else if (w == -EAGAIN || w == -ENOBUFS || w == -EIO) {
 		c->host_full++; /* full, or the device is down */
+	} else if (w == -EMSGSIZE) {
+		c->oversize++; /* more than the port can take */
 	} else {
 		c->errors++;
 	}
@@ -252,14 +271,14 @@ void bridge_io_poll(struct loop_poller *p)
 
 /* ---- host -> memif ---------------------------------------------------- */
 
-/* Makes sure pool[pos..] can hold max_frame + 1 bytes; false: ring full.
- * Slots are reserved IO_RESERVE at a time (size 0: each gets its full
+/* Makes sure pool[pos..] can hold need bytes; false: ring full.  Slots
+ * are reserved IO_RESERVE at a time (size 0: each gets its full
  * capacity): one look at the peer's ring counter and one pass over the
  * descriptors per 32 slots instead of per frame. */
 static bool txq_reserve(struct bridge *b, struct txq *q, unsigned pos,
-			unsigned *nslots)
+			unsigned need, unsigned *nslots)
 {
-	unsigned need = b->max_frame + 1, have, i, want;
+	unsigned have, i, want;
 	uint16_t got;
 
 	for (;;) {
@@ -280,10 +299,65 @@ static bool txq_reserve(struct bridge *b, struct txq *q, unsigned pos,
 					   (uint16_t)want, &got, 0);
 		if (!got)
 			return false;
+		b->ring_seen = true;
 		for (i = q->npool; i < (unsigned)q->npool + got; i++)
 			q->slot_cap[i] = (uint16_t)q->pool[i].len;
 		q->npool = (uint16_t)(q->npool + got);
 	}
+}
+
+/* Right after link up a peer may not have given its receive buffers yet
+ * (a DPDK client does on its first receive burst): a frame that finds no
+ * slot then is not dropped but left in the host's queue, and the bridge
+ * looks again in a millisecond - for IO_HOLD_NS at most, and only until
+ * the peer's first slot was seen; after that a full ring is a drop.
+ * False: no holding (the caller drops the frame). */
+static bool host_hold(struct bridge *b)
+{
+	if (b->ring_seen || now_ns() - b->up_ns > IO_HOLD_NS)
+		return false;
+	b->input_held = true;
+	if (host_watch(b) ||
+	    loop_timer_set(&b->hold_timer, IO_HOLD_RETRY_MS, 0)) {
+		b->input_held = false;
+		host_watch(b);
+		return false;
+	}
+	return true;
+}
+
+void bridge_io_hold_end(struct loop_timer *t)
+{
+	struct bridge *b = (struct bridge *)((char *)t -
+					     offsetof(struct bridge, hold_timer));
+
+	if (!b->input_held)
+		return;
+	b->input_held = false;
+	if (b->port && !b->port->dead)
+		host_watch(b); /* frames waiting make the fd readable again */
+}
+
+/* How many bytes the next frame needs: max_to_memif + 1 (a longer one
+ * is cut to that by readv and so seen), or for a port that tells the
+ * length (peek) exactly that.  0: no frame is ready; -1: the next frame
+ * was dropped unread as oversize (or empty: memif cannot carry one). */
+static long txq_need(struct bridge *b)
+{
+	struct port *p = b->port;
+	ssize_t len;
+
+	if (!p->ops->peek)
+		return (long)b->max_to_memif + 1;
+	len = p->ops->peek(p);
+	if (len < 0)
+		return 0;
+	if (len == 0 || (size_t)len > b->max_to_memif) {
+		p->ops->skip(p);
+		b->ctr.to_memif.oversize++;
+		return -1;
+	}
+	return len;
 }
 
 /* Reads one frame of host queue hq into pool[pos..]; returns slots used,
@@ -294,16 +368,21 @@ static int txq_read_frame(struct bridge *b, unsigned hq, struct txq *q,
 {
 	struct dir_counters *c = &b->ctr.to_memif;
 	unsigned nslots, i;
+	long need = txq_need(b);
 	ssize_t n;
 	size_t left;
 
-	if (!txq_reserve(b, q, pos, &nslots)) {
+	if (need <= 0)
+		return (int)need;
+	if (!txq_reserve(b, q, pos, (unsigned)need, &nslots)) {
 		struct iovec iov = { io_scratch, sizeof(io_scratch) };
 
 		if (b->port->ops->input_wait) {
 			b->port->ops->input_wait(b->port); /* keep it for later */
 			return 0;
 		}
+		if (host_hold(b))
+			return 0;
 
 		if (b->port->ops->readv(b->port, hq, &iov, 1) <= 0)
 			return 0;
@@ -320,7 +399,7 @@ static int txq_read_frame(struct bridge *b, unsigned hq, struct txq *q,
 			c->errors++;
 		return 0;
 	}
-	if ((size_t)n > b->max_frame) {
+	if ((size_t)n > b->max_to_memif) {
 		c->oversize++;
 		return -1;
 	}
@@ -357,7 +436,7 @@ static void bridge_io_unblock(struct bridge *b)
 {
 	b->host_blocked = false;
 	if (!b->port->dead)
-		loop_mod(b->loop, &b->hq[0].lf, EPOLLIN);
+		host_watch(b);
 	for (uint16_t q = 0; b->link_up && q < b->n_rxq && !b->host_blocked; q++)
 		rxq_drain(b, q, IO_RX_BUDGET);
 }
@@ -449,6 +528,20 @@ static int queues_alloc(struct bridge *b)
 	return 0;
 }
 
+/* The largest frame towards memif: what half the ring holds (a frame
+ * needing more could wait for free slots forever), at most the MTU's. */
+static unsigned max_to_memif(const struct bridge *b)
+{
+	unsigned ring = b->ring_size ? b->ring_size : b->conf.memif.ring_size;
+	unsigned half = (ring > 1 ? ring / 2 : 1) * b->buffer_size;
+	unsigned mtu = b->conf.host.mtu;
+
+	if (!mtu)
+		return half;
+	mtu += b->conf.memif.mode == MM_ETHERNET ? 18 : 0;
+	return mtu < half ? mtu : half;
+}
+
 int bridge_io_start(struct bridge *b)
 {
 	bool polling = b->conf.memif.rx_mode == RXM_POLLING;
@@ -458,6 +551,9 @@ int bridge_io_start(struct bridge *b)
 		bridge_io_stop(b);
 		return -ENOMEM;
 	}
+	b->max_to_memif = max_to_memif(b);
+	b->up_ns = now_ns();
+	b->ring_seen = false;
 	b->link_up = true; /* for bridge_poller_update */
 	for (uint16_t q = 0; q < b->n_rxq; q++) {
 		/* a slave gives the master empty buffers to fill */
@@ -473,10 +569,13 @@ int bridge_io_start(struct bridge *b)
 
 void bridge_io_stop(struct bridge *b)
 {
-	if (b->host_blocked) {
+	if (b->input_held)
+		loop_timer_set(&b->hold_timer, 0, 0);
+	if (b->host_blocked || b->input_held) {
 		b->host_blocked = false;
+		b->input_held = false;
 		if (b->port && !b->port->dead)
-			loop_mod(b->loop, &b->hq[0].lf, EPOLLIN);
+			host_watch(b);
 	}
 	if (b->polling) {
 		loop_poller_del(b->loop, &b->poller);

@@ -86,9 +86,10 @@ static json_t *memif_json(const struct memif_conf *mc)
 static json_t *host_json(struct bridge *b)
 {
 	const struct host_conf *hc = &b->conf.host;
-	json_t *h = json_pack("{s:s, s:o, s:o, s:i, s:n, s:b, s:b}",
+	json_t *h = json_pack("{s:s, s:o, s:o, s:o, s:n, s:b, s:b}",
 			      "type", hc->type, "name", str_or_null(hc->name),
-			      "netns", str_or_null(hc->netns), "mtu", (int)hc->mtu,
+			      "netns", str_or_null(hc->netns),
+			      "mtu", hc->mtu ? json_integer(hc->mtu) : json_null(),
 			      "mac", "up", hc->up, "persist", hc->persist);
 
 	if (h && b->port) {

@@ -178,7 +178,7 @@ static void bridge_check(struct vctx *v, const char *path, struct bridge_conf *b
 
 	conf_host_check(v, path, bc);
 	conf_subpath(sub, sizeof(sub), path, "host.mtu");
-	if (slots > bc->memif.ring_size / 2)
+	if (bc->host.mtu && slots > bc->memif.ring_size / 2)
 		conf_err(v, sub, false, "a %u-byte frame needs %u buffers of %u "
 			 "bytes: more than half the ring (%u)", frame, slots,
 			 bc->memif.buffer_size, bc->memif.ring_size);

@@ -54,7 +54,7 @@ struct host_conf {
 	enum host_type htype;
 	char name[CONF_IFNAME_MAX]; /* tap and pcap-live; "" for pcap-file */
 	char netns[CONF_NETNS_MAX];
-	unsigned mtu;
+	unsigned mtu; /* 0: none (pcap-file only: as large as the ring allows) */
 	bool has_mac;
 	uint8_t mac[6];
 	bool up, persist;

@@ -146,6 +146,10 @@ void conf_parse_host(struct vctx *v, json_t *obj, const char *path,
 	     !strcmp(hc->name, "..")))
 		conf_err(v, sub, false, "not a valid interface name");
 	conf_get_netns(v, obj, path, hc->netns);
+	/* a pcap-file has no device: without an mtu it carries every frame
+	 * the memif link can carry */
+	if (hc->htype == HT_PCAP_FILE)
+		hc->mtu = 0;
 	conf_get_uint(v, obj, path, "mtu", 68, 65000, &hc->mtu, sizeof(unsigned));
 	if (hc->htype == HT_TAP) {
 		parse_tap(v, obj, path, hc);

@@ -13,34 +13,67 @@
 #include <string.h>
 #include <unistd.h>
 
+/* Every socket object lives in a database of its own: libmemif 3.1 (and
+ * libcore) refuse a second socket object for a path that its database
+ * already listens on, and memifd needs several - a master and a slave of
+ * one path, or one abstract name in two namespaces. */
 struct mif_sock {
 	char path[CONF_PATH_MAX];
 	char netns[CONF_NETNS_MAX];
 	bool is_master;
 	unsigned refs;
+	memif_per_thread_main_handle_t db;
 	memif_socket_handle_t handle;
 	struct mif_sock *next;
 };
 
 static struct loop *mif_loop;
 static struct mif_sock *mif_socks;
+/* mif_fd_sock[fd]: the socket whose database announced fd (NULL: none) */
+static struct mif_sock **mif_fd_sock;
+static size_t mif_fd_cap;
 
+static int mif_fd_own(int fd, struct mif_sock *s)
+{
+	if ((size_t)fd >= mif_fd_cap) {
+		size_t cap = mif_fd_cap ? mif_fd_cap : 64;
+		void *n;
+
+		while (cap <= (size_t)fd)
+			cap *= 2;
+		n = realloc(mif_fd_sock, cap * sizeof(*mif_fd_sock));
+		if (!n)
+			return -ENOMEM;
+		mif_fd_sock = n;
+		memset(mif_fd_sock + mif_fd_cap, 0,
+		       (cap - mif_fd_cap) * sizeof(*mif_fd_sock));
+		mif_fd_cap = cap;
+	}
+	mif_fd_sock[fd] = s;
+	return 0;
+}
+
+/* ctx: the mif_sock whose database announces fd */
 static int mif_fd_update(int fd, uint8_t events, void *ctx)
 {
+	struct mif_sock *s = ctx;
 	uint32_t ev = 0;
 	int r;
 
-	(void)ctx;
 	if (events & MEMIF_FD_EVENT_DEL) {
 		loop_del_raw(mif_loop, fd);
+		if ((size_t)fd < mif_fd_cap)
+			mif_fd_sock[fd] = NULL;
 		return 0;
 	}
 	if (events & MEMIF_FD_EVENT_READ)
 		ev |= EPOLLIN;
 	if (events & MEMIF_FD_EVENT_WRITE)
 		ev |= EPOLLOUT;
-	r = (events & MEMIF_FD_EVENT_MOD) ? loop_mod_raw(mif_loop, fd, ev)
-					   : loop_add_raw(mif_loop, fd, ev);
+	r = mif_fd_own(fd, s);
+	if (!r)
+		r = (events & MEMIF_FD_EVENT_MOD) ? loop_mod_raw(mif_loop, fd, ev)
+						  : loop_add_raw(mif_loop, fd, ev);
 	if (r) {
 		log_err("watching libmemif fd %d: %s", fd, strerror(-r));
 		return -1;
@@ -53,41 +86,34 @@ void mif_fd_event(int fd, uint32_t events)
 	uint8_t ev = 0;
 	int r;
 
+	if ((size_t)fd >= mif_fd_cap || !mif_fd_sock[fd] || !mif_fd_sock[fd]->db)
+		return;
 	if (events & EPOLLIN)
 		ev |= MEMIF_FD_EVENT_READ;
 	if (events & EPOLLOUT)
 		ev |= MEMIF_FD_EVENT_WRITE;
 	if (events & (EPOLLERR | EPOLLHUP))
 		ev |= MEMIF_FD_EVENT_ERROR;
-	r = memif_control_fd_handler(fd, ev);
+	r = memif_per_thread_control_fd_handler(mif_fd_sock[fd]->db, fd, ev);
 	if (r != MEMIF_ERR_SUCCESS)
 		log_debug("libmemif fd %d: %s", fd, memif_strerror(r));
 }
 
 int mif_init(struct loop *l)
 {
-	struct itimerspec off = { 0 };
-	int r;
-
 	mif_loop = l;
-	r = memif_init(mif_fd_update, "memifd", NULL, NULL, NULL);
-	if (r != MEMIF_ERR_SUCCESS) {
-		log_err("memif_init: %s", memif_strerror(r));
-		return -EIO;
-	}
-	r = memif_set_connection_request_timer(off);
-	if (r != MEMIF_ERR_SUCCESS)
-		log_warn("memif_set_connection_request_timer: %s",
-			 memif_strerror(r));
 	return 0;
 }
 
 void mif_fini(void)
 {
-	int r = memif_cleanup();
-
-	if (r != MEMIF_ERR_SUCCESS)
-		log_debug("memif_cleanup: %s", memif_strerror(r));
+	while (mif_socks) {
+		mif_socks->refs = 1;
+		mif_socket_put(mif_socks->handle);
+	}
+	free(mif_fd_sock);
+	mif_fd_sock = NULL;
+	mif_fd_cap = 0;
 	mif_loop = NULL;
 }
 
@@ -178,6 +204,42 @@ int mif_socket_chown(const struct memif_conf *mc, char *err, size_t errlen)
 	return 0;
 }
 
+/* The database and the socket object of s; slaves are reconnected by the
+ * bridges themselves (in their namespace), so the library's timer is off. */
+static int mif_socket_open(struct mif_sock *s)
+{
+	struct itimerspec off = { 0 };
+	int r;
+
+	r = memif_per_thread_init(&s->db, s, mif_fd_update, "memifd", NULL,
+				  NULL, NULL);
+	if (r != MEMIF_ERR_SUCCESS)
+		return r;
+	r = memif_per_thread_set_connection_request_timer(s->db, off);
+	if (r != MEMIF_ERR_SUCCESS)
+		log_warn("memif_set_connection_request_timer: %s",
+			 memif_strerror(r));
+	return memif_per_thread_create_socket(s->db, &s->handle, s->path, NULL);
+}
+
+static void mif_socket_free(struct mif_sock *s)
+{
+	int r;
+
+	if (s->handle) {
+		r = memif_delete_socket(&s->handle);
+		if (r != MEMIF_ERR_SUCCESS)
+			log_warn("memif socket %s: %s", s->path, memif_strerror(r));
+	}
+	if (s->db) {
+		r = memif_per_thread_cleanup(&s->db);
+		if (r != MEMIF_ERR_SUCCESS)
+			log_warn("memif socket %s: cleanup: %s", s->path,
+				 memif_strerror(r));
+	}
+	free(s);
+}
+
 int mif_socket_get(const char *path, const char *netns, bool is_master,
 		   memif_socket_handle_t *out)
 {
@@ -200,9 +262,9 @@ int mif_socket_get(const char *path, const char *netns, bool is_master,
 	strncpy(s->path, path, sizeof(s->path) - 1);
 	strncpy(s->netns, netns, sizeof(s->netns) - 1);
 	s->is_master = is_master;
-	r = memif_create_socket(&s->handle, path, NULL);
+	r = mif_socket_open(s);
 	if (r != MEMIF_ERR_SUCCESS) {
-		free(s);
+		mif_socket_free(s);
 		return r;
 	}
 	s->refs = 1;
@@ -215,7 +277,6 @@ int mif_socket_get(const char *path, const char *netns, bool is_master,
 void mif_socket_put(memif_socket_handle_t sock)
 {
 	struct mif_sock **p, *s;
-	int r;
 
 	for (p = &mif_socks; (s = *p); p = &s->next) {
 		if (s->handle != sock)
@@ -223,10 +284,7 @@ void mif_socket_put(memif_socket_handle_t sock)
 		if (--s->refs)
 			return;
 		*p = s->next;
-		r = memif_delete_socket(&s->handle);
-		if (r != MEMIF_ERR_SUCCESS)
-			log_warn("memif socket %s: %s", s->path, memif_strerror(r));
-		free(s);
+		mif_socket_free(s);
 		return;
 	}
 }

@@ -13,8 +13,8 @@
 struct loop;
 struct memif_conf;
 
-/* memif_init() with fds announced into loop; slaves are reconnected by the
- * bridges themselves (in their namespace), so the library's timer is off. */
+/* libmemif's fds are announced into loop.  Each socket object has a
+ * database of its own (mif.c says why); mif_fini frees what is left. */
 int mif_init(struct loop *l);
 void mif_fini(void);
 

@@ -50,25 +50,33 @@ int pcapw_open(struct pcapw *w, const char *path, uint32_t linktype, bool excl)
 
 int pcapw_write(struct pcapw *w, const struct iovec *iov, int iovcnt, size_t len)
 {
+	size_t cap = len < PCAPW_SNAPLEN ? len : PCAPW_SNAPLEN, left = cap;
 	struct iovec v[IOV_MAX];
 	struct pcap_rec_hdr rh;
 	struct timespec ts;
+	int nv = 1;
 	ssize_t n;
 	int r;
 
 	if (w->fd < 0)
 		return -EBADF;
-	if (iovcnt >= IOV_MAX || len > PCAPW_SNAPLEN)
+	if (iovcnt >= IOV_MAX || len > UINT32_MAX)
 		return -EMSGSIZE;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	rh.sec = (uint32_t)ts.tv_sec;
 	rh.nsec = (uint32_t)ts.tv_nsec;
-	rh.caplen = rh.len = (uint32_t)len;
+	rh.caplen = (uint32_t)cap;
+	rh.len = (uint32_t)len;
 	v[0].iov_base = &rh;
 	v[0].iov_len = sizeof(rh);
-	memcpy(v + 1, iov, (size_t)iovcnt * sizeof(*iov));
-	n = writev(w->fd, v, iovcnt + 1);
-	if (n == (ssize_t)(sizeof(rh) + len)) {
+	for (int i = 0; i < iovcnt && left; i++, nv++) {
+		v[nv] = iov[i];
+		if (v[nv].iov_len > left)
+			v[nv].iov_len = left;
+		left -= v[nv].iov_len;
+	}
+	n = writev(w->fd, v, nv);
+	if (n == (ssize_t)(sizeof(rh) + cap)) {
 		w->size += (uint64_t)n;
 		w->packets++;
 		return 0;

@@ -26,8 +26,10 @@ struct pcapw {
 /* Creates path (excl: fail if it exists; never follows a symlink) and
  * writes the file header.  Returns 0 or -errno. */
 int pcapw_open(struct pcapw *w, const char *path, uint32_t linktype, bool excl);
-/* Appends one frame of len bytes in iov[0..iovcnt), stamped now.  Returns
- * 0 or -errno (the file keeps only whole records). */
+/* Appends one frame of len bytes in iov[0..iovcnt), stamped now; a frame
+ * longer than PCAPW_SNAPLEN (what libpcap reads at most) is recorded cut
+ * to that, with its length on the wire.  Returns 0 or -errno (the file
+ * keeps only whole records). */
 int pcapw_write(struct pcapw *w, const struct iovec *iov, int iovcnt, size_t len);
 /* Accepts a closed writer. */
 void pcapw_close(struct pcapw *w);

@@ -10,7 +10,8 @@
  *
  * Optional behaviours (NULL / false: the TAP's "count the drop, move on"):
  * input_wait keeps a frame the memif ring has no room for and makes the fd
- * readable again later (a file replay loses nothing); hold_output makes
+ * readable again later (a file replay loses nothing); peek and skip let
+ * the bridge see a frame's length before it reads it; hold_output makes
  * -EAGAIN from writev back-pressure: the bridge keeps the frame in the memif
  * ring and retries when the fd is writable.  A port whose readv failed for
  * good sets dead: the bridge stops watching its fd.  With recover, a dead
@@ -49,6 +50,11 @@ struct port_ops {
 	/* "up", "down", "gone" or "error". */
 	const char *(*state)(struct port *p);
 	void (*input_wait)(struct port *p);
+	/* Optional, both or neither: the length of the frame readv would
+	 * return next (-EAGAIN: none is ready), so the bridge reserves just
+	 * the slots it needs; skip drops that frame unread (oversize). */
+	ssize_t (*peek)(struct port *p);
+	void (*skip)(struct port *p);
 	/* Optional, once a second: the port may find out here that it is dead
 	 * (its device went without a word on the fd). */
 	void (*tick)(struct port *p);

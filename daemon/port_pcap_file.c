@@ -21,6 +21,7 @@
 #include "port.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,10 +33,11 @@
 #define WAIT_NS 100000 /* ring full: try again after this */
 #define CACHE_MAX (64u << 20) /* bytes of a file held in memory, at most */
 
-/* A frame of the file in memory: its bytes are cache_data[off, off+len). */
+/* A frame of the file in memory: its bytes are cache_data[off, off+len);
+ * wire is its length on the wire (more than len: captured truncated). */
 struct cached_frame {
 	uint64_t ts_ns;
-	uint32_t off, len;
+	uint32_t off, len, wire;
 };
 
 enum rstate { R_NONE, R_WAITING, R_RUNNING, R_FINISHED, R_ERROR };
@@ -53,15 +55,18 @@ struct pfile {
 	uint8_t *cache_data;
 	size_t cache_cap, cache_data_len, cache_data_cap, cache_pos;
 	const u_char *next_data; /* the next frame, when have_next */
-	uint32_t next_len;
+	uint32_t next_len, next_wire;
 	bool have_next;
 	uint64_t start_ns, paused_ns, due_ns;
 	uint64_t now_ns; /* the clock as last read: due_ns <= now_ns is due */
-	uint64_t frames, sent, passes; /* frames per pass, sent, passes done */
+	uint64_t frames, passes; /* frames per pass, passes done */
+	/* frames handed to memif (truncated: captured shorter than they were),
+	 * and dropped as larger than the link or the mtu allows */
+	uint64_t sent, truncated, oversize;
 	/* record */
 	struct pcapw w;
 	enum wstate wstate;
-	uint64_t wpackets, wbytes;
+	uint64_t wpackets, wbytes, wtruncated;
 	unsigned files;
 	char rerr[PCAP_ERRBUF_SIZE + 320], werr[256];
 };
@@ -147,6 +152,7 @@ static bool cache_add(struct pfile *f, const struct pcap_pkthdr *h,
 		.ts_ns = rec_ns(h),
 		.off = (uint32_t)f->cache_data_len,
 		.len = h->caplen,
+		.wire = h->len,
 	};
 	memcpy(f->cache_data + f->cache_data_len, d, h->caplen);
 	f->cache_data_len += h->caplen;
@@ -225,6 +231,7 @@ static int pf_fetch(struct pfile *f, uint64_t *ts_ns)
 		*ts_ns = c->ts_ns;
 		f->next_data = f->cache_data + c->off;
 		f->next_len = c->len;
+		f->next_wire = c->wire;
 		return 1;
 	}
 	r = pcap_next_ex(f->rd, &h, &f->next_data);
@@ -232,6 +239,7 @@ static int pf_fetch(struct pfile *f, uint64_t *ts_ns)
 		return r == PCAP_ERROR ? PCAP_ERROR : 0;
 	*ts_ns = rec_ns(h);
 	f->next_len = h->caplen;
+	f->next_wire = h->len;
 	return 1;
 }
 
@@ -255,8 +263,16 @@ static void pf_finish(struct port *p, struct pfile *f, const char *error)
 		snprintf(f->rerr, sizeof(f->rerr), "%s", error);
 		log_err("replay of %s: %s", f->hc.read, error);
 	} else {
-		log_info("replay of %s finished: %llu frames sent", f->hc.read,
-			 (unsigned long long)f->sent);
+		char trunc[48] = "";
+
+		if (f->truncated)
+			snprintf(trunc, sizeof(trunc), " (%llu truncated)",
+				 (unsigned long long)f->truncated);
+		log_info("replay of %s finished: %llu sent%s, %llu dropped%s, "
+			 "%llu passes", f->hc.read, (unsigned long long)f->sent,
+			 trunc, (unsigned long long)f->oversize,
+			 f->oversize ? " (oversize)" : "",
+			 (unsigned long long)f->passes);
 	}
 }
 
@@ -292,13 +308,12 @@ static bool pf_next(struct port *p, struct pfile *f)
 	return false;
 }
 
-static ssize_t pf_readv(struct port *p, unsigned q, const struct iovec *iov,
-			 int iovcnt)
+/* The length of the next frame, once it is due; -EAGAIN before (the
+ * timer is armed for it) or when there is none. */
+static ssize_t pf_peek(struct port *p)
 {
 	struct pfile *f = p->priv;
-	size_t left, n;
 
-	(void)q; /* one queue */
 	if (!f->carrier || f->rstate != R_RUNNING)
 		return -EAGAIN;
 	if (!f->have_next && !pf_next(p, f))
@@ -308,6 +323,30 @@ static ssize_t pf_readv(struct port *p, unsigned q, const struct iovec *iov,
 		pf_arm(p, f->due_ns);
 		return -EAGAIN;
 	}
+	return f->next_len;
+}
+
+/* The bridge dropped the next frame unread. */
+static void pf_skip(struct port *p)
+{
+	struct pfile *f = p->priv;
+
+	f->have_next = false;
+	f->oversize++;
+}
+
+/* Copies the next frame (what was captured of it) into iov; a frame
+ * longer than iov is cut (the bridge peeks first, so it never is). */
+static ssize_t pf_readv(struct port *p, unsigned q, const struct iovec *iov,
+			 int iovcnt)
+{
+	struct pfile *f = p->priv;
+	ssize_t r = pf_peek(p);
+	size_t left, n;
+
+	(void)q; /* one queue */
+	if (r < 0)
+		return r;
 	left = f->next_len;
 	for (int i = 0; i < iovcnt && left; i++) {
 		n = left < iov[i].iov_len ? left : iov[i].iov_len;
@@ -316,7 +355,9 @@ static ssize_t pf_readv(struct port *p, unsigned q, const struct iovec *iov,
 	}
 	f->have_next = false;
 	f->sent++;
-	return (ssize_t)f->next_len;
+	if (f->next_wire > f->next_len)
+		f->truncated++;
+	return (ssize_t)(f->next_len - left);
 }
 
 static void pf_input_wait(struct port *p)
@@ -414,9 +455,11 @@ static ssize_t pf_writev(struct port *p, unsigned q, const struct iovec *iov,
 	(void)q; /* one queue */
 	if (f->wstate != W_WRITING)
 		return -ENOBUFS; /* nowhere to write: a host_full drop */
+	if (iovcnt >= IOV_MAX)
+		return -EMSGSIZE; /* a chain of more slots than writev takes */
 	for (int i = 0; i < iovcnt; i++)
 		len += iov[i].iov_len;
-	if (!pf_room(f, len))
+	if (!pf_room(f, len < PCAPW_SNAPLEN ? len : PCAPW_SNAPLEN))
 		return -ENOBUFS;
 	r = pcapw_write(&f->w, iov, iovcnt, len);
 	if (r) {
@@ -425,6 +468,8 @@ static ssize_t pf_writev(struct port *p, unsigned q, const struct iovec *iov,
 	}
 	f->wpackets++;
 	f->wbytes += len;
+	if (len > PCAPW_SNAPLEN)
+		f->wtruncated++;
 	return (ssize_t)len;
 }
 
@@ -505,9 +550,14 @@ static void pf_describe(struct port *p, json_t *host)
 			      "sent", (json_int_t)f->sent,
 			      "passes", (json_int_t)f->passes,
 			      "state", rstate_names[f->rstate]);
-		if (j)
+		if (j) {
 			json_object_set_new(j, "in_memory",
 					    json_boolean(f->cache != NULL));
+			json_object_set_new(j, "truncated",
+					    json_integer((json_int_t)f->truncated));
+			json_object_set_new(j, "drops", json_pack("{s:I}",
+					    "oversize", (json_int_t)f->oversize));
+		}
 		if (j && f->rerr[0])
 			json_object_set_new(j, "error", json_string(f->rerr));
 		json_object_set_new(host, "read", j);
@@ -522,6 +572,9 @@ static void pf_describe(struct port *p, json_t *host)
 			      "bytes", (json_int_t)f->wbytes,
 			      "files", (int)f->files,
 			      "state", wstate_names[f->wstate]);
+		if (j)
+			json_object_set_new(j, "truncated",
+					    json_integer((json_int_t)f->wtruncated));
 		if (j && f->werr[0])
 			json_object_set_new(j, "error", json_string(f->werr));
 		json_object_set_new(host, "write", j);
@@ -545,4 +598,6 @@ const struct port_ops port_pcap_file_ops = {
 	.describe = pf_describe,
 	.state = pf_state,
 	.input_wait = pf_input_wait,
+	.peek = pf_peek,
+	.skip = pf_skip,
 };

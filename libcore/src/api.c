@@ -358,6 +358,12 @@ create_socket (struct db *db, memif_socket_handle_t *sock,
   if (n == 0 || n >= sizeof ((struct sock *) 0)->filename
       || (filename[0] == '@' && n == 1))
     return MEMIF_ERR_INVAL_ARG;
+  /* As 3.1: a path this database already listens on is refused (3.1
+   * compared only the listener's length of it, a prefix; we compare the
+   * whole name). */
+  for (struct sock *s = db->socks; s; s = s->next)
+    if (s->listen_fd >= 0 && !strcmp (s->filename, filename))
+      return MEMIF_ERR_INVAL_ARG;
   if (!(*sock = sock_new (db, filename, private_ctx)))
     return MEMIF_ERR_NOMEM;
   return MEMIF_ERR_SUCCESS;

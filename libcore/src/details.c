@@ -87,8 +87,10 @@ memif_get_details (memif_conn_handle_t conn, memif_details_t *md, char *buf,
   md->if_name = pack_str (&p, (const char *) c->args.interface_name,
 			  MEMIF_NAME_LEN);
   md->inst_name = pack_str (&p, c->db->app_name, MEMIF_NAME_LEN);
-  md->remote_if_name = pack_str (&p, up ? c->remote_if_name : "", MEMIF_NAME_LEN);
-  md->remote_inst_name = pack_str (&p, up ? c->remote_name : "", MEMIF_NAME_LEN);
+  /* As 3.1: the last peer's names stay after it left (link_up_down says
+   * so), and a slave refused after HELLO knows the master's name. */
+  md->remote_if_name = pack_str (&p, c->remote_if_name, MEMIF_NAME_LEN);
+  md->remote_inst_name = pack_str (&p, c->remote_name, MEMIF_NAME_LEN);
   md->id = c->args.interface_id;
   if (c->args.secret[0])
     md->secret = pack_str (&p, (const char *) c->args.secret, MEMIF_SECRET_LEN);

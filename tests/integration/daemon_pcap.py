@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
 """pcap helpers of the memifd pcap tests (no scapy needed).
 
-  daemon_pcap.py gen FILE N [--linktype L] [--sizes a,b,..] [--usec]
+  daemon_pcap.py gen FILE N [--linktype L] [--sizes a,b,..] [--usec] [--snap S]
       N frames cycling through the sizes; each frame carries its index,
-      Ethernet frames have ethertype 0x88b5 (local experimental).
-  daemon_pcap.py cmp A B [--passes K]   frame by frame (bytes, order): B is
-      A (K times over); exit 1 if not
+      Ethernet frames have ethertype 0x88b5 (local experimental); --snap:
+      records hold at most S bytes of their frame (captured truncated).
+  daemon_pcap.py cmp A B [--passes K] [--captured]   frame by frame (bytes,
+      order, length on the wire): B is A (K times over); exit 1 if not.
+      --captured: B holds what A captured, as whole frames (a truncated
+      record of A is a frame of its captured length in B)
   daemon_pcap.py info FILE    "frames N magic M linktype L rate PPS mbps MBPS"
   daemon_pcap.py send IFACE N [--ethertype T] [--size S]   raw frames out
 """
@@ -51,7 +54,7 @@ def frame(i, size, linktype):
 
 def gen(args):
     path, n = args[0], int(args[1])
-    linktype, sizes, usec = 1, [60, 1514], False
+    linktype, sizes, usec, snap = 1, [60, 1514], False, 1 << 30
     i = 2
     while i < len(args):
         if args[i] == "--linktype":
@@ -60,6 +63,8 @@ def gen(args):
             sizes = [int(x) for x in args[i + 1].split(",")]; i += 2
         elif args[i] == "--usec":
             usec = True; i += 1
+        elif args[i] == "--snap":
+            snap = int(args[i + 1]); i += 2
         else:
             raise SystemExit("gen: bad argument " + args[i])
     with open(path, "wb") as f:
@@ -69,13 +74,16 @@ def gen(args):
             fr = frame(k, sizes[k % len(sizes)], linktype)
             t = 1700000000 * 10**9 + k * 10**6  # 1 ms apart
             frac = (t % 10**9) // 1000 if usec else t % 10**9
-            f.write(struct.pack("<IIII", t // 10**9, frac, len(fr), len(fr)) + fr)
+            cap = fr[:snap]
+            f.write(struct.pack("<IIII", t // 10**9, frac, len(cap), len(fr)) + cap)
 
 
 def cmp(args):
-    passes = int(args[3]) if len(args) > 3 and args[2] == "--passes" else 1
+    passes = int(args[args.index("--passes") + 1]) if "--passes" in args else 1
     _, la, a = read(args[0])
     _, lb, b = read(args[1])
+    if "--captured" in args:
+        a = [(t, d, len(d)) for t, d, _ in a]
     a = a * passes
     if la != lb:
         raise SystemExit("link types differ: %d %d" % (la, lb))

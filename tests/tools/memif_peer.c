@@ -4,13 +4,16 @@
  *
  *   memif_peer -r master|slave -s SOCKET [-i ID] -m rx|tx|echo
  *              [-n COUNT] [-l LEN] [-t SECONDS] [-b BUFSIZE] [-R LOG2]
- *              [-S SECRET] [-q QUEUES] [-I] [-w LINGER] [-v]
+ *              [-S SECRET] [-q QUEUES] [-I] [-w LINGER] [-D MS] [-v]
  *
  * rx counts packets (and chained ones), tx sends COUNT packets of LEN
  * bytes (UDP/IPv4 in Ethernet, so a DPDK peer accepts them), echo sends
  * every received frame back.  -I uses interrupt mode instead of polling.
  * -w keeps the link up LINGER seconds after the count is reached (so the
- * peer can read its counters); -v prints link up/down as it happens.  At the end it prints key=value counters.
+ * peer can read its counters); -D gives the master no receive buffers
+ * until MS milliseconds after the link came up (a slave, as a DPDK client
+ * that posts them on its first receive burst); -v prints link up/down as
+ * it happens.  At the end it prints key=value counters.
  */
 #include <getopt.h>
 #include <signal.h>
@@ -32,6 +35,7 @@ static struct
   uint64_t count;
   int timeout, log2, queues;
   double linger;
+  int refill_delay_ms;
   bool verbose;
 } opt = { .mode = "rx", .len = 64, .bufsize = 2048, .count = 1000000,
 	  .timeout = 10, .log2 = 10, .queues = 1 };
@@ -41,6 +45,7 @@ static struct
   uint64_t rx, rx_bytes, rx_chained, tx, tx_fail, rx_badlen;
   uint32_t cur_len;
   int connected, disconnects;
+  double refill_at; /* -D: when to give the first receive buffers */
 } st;
 
 static volatile sig_atomic_t stop;
@@ -51,9 +56,12 @@ static int
 on_connect (memif_conn_handle_t c, void *ctx)
 {
   (void) ctx;
+  if (opt.refill_delay_ms && !opt.master)
+    st.refill_at = now_s () + opt.refill_delay_ms / 1000.0;
   for (int q = 0; q < opt.queues; q++)
     {
-      memif_refill_queue (c, (uint16_t) q, 0xffff, 0);
+      if (!st.refill_at)
+	memif_refill_queue (c, (uint16_t) q, 0xffff, 0);
       memif_set_rx_mode (c, opt.interrupt ? MEMIF_RX_MODE_INTERRUPT
 					  : MEMIF_RX_MODE_POLLING,
 			 (uint16_t) q);
@@ -216,7 +224,7 @@ static int
 parse (int argc, char **argv)
 {
   int c;
-  while ((c = getopt (argc, argv, "r:s:i:m:n:l:t:b:R:S:q:Iw:v")) != -1)
+  while ((c = getopt (argc, argv, "r:s:i:m:n:l:t:b:R:S:q:Iw:D:v")) != -1)
     switch (c)
       {
       case 'r': opt.master = !strcmp (optarg, "master"); break;
@@ -232,6 +240,7 @@ parse (int argc, char **argv)
       case 'q': opt.queues = atoi (optarg); break;
       case 'I': opt.interrupt = true; break;
       case 'w': opt.linger = atof (optarg); break;
+      case 'D': opt.refill_delay_ms = atoi (optarg); break;
       case 'v': opt.verbose = true; break;
       default: return -1;
       }
@@ -278,6 +287,12 @@ main (int argc, char **argv)
       memif_per_thread_poll_event (db, st.connected && !opt.interrupt ? 0 : 50);
       if (!st.connected)
 	continue;
+      if (st.refill_at && now_s () >= st.refill_at)
+	{
+	  for (int q = 0; q < opt.queues; q++)
+	    memif_refill_queue (conn, (uint16_t) q, 0xffff, 0);
+	  st.refill_at = 0;
+	}
       for (uint16_t q = 0; q < opt.queues; q++)
 	{
 	  uint64_t before = st.rx + st.tx;

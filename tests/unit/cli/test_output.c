@@ -157,13 +157,14 @@ static const char live_host[] =
 	" \"filter\": \"ether proto 0x88b5\", \"snaplen\": 1522}";
 
 static const char file_host[] =
-	"{\"type\": \"pcap-file\", \"name\": null, \"netns\": null, \"mtu\": 1500,"
+	"{\"type\": \"pcap-file\", \"name\": null, \"netns\": null, \"mtu\": null,"
 	" \"mac\": null, \"up\": true, \"persist\": false,"
 	" \"read\": {\"file\": \"/var/tmp/in.pcap\", \"timing\": \"pps\", \"rate\": 1000,"
-	" \"loop\": 0, \"frames\": 200, \"sent\": 450, \"passes\": 2, \"state\": \"replaying\"},"
+	" \"loop\": 0, \"frames\": 200, \"sent\": 450, \"passes\": 2, \"state\": \"replaying\","
+	" \"in_memory\": true, \"truncated\": 0, \"drops\": {\"oversize\": 0}},"
 	" \"write\": {\"file\": \"/var/tmp/out.pcap\", \"max_packets\": 1000, \"max_bytes\": 0,"
 	" \"keep_files\": 2, \"packets\": 12, \"bytes\": 3400, \"files\": 1,"
-	" \"state\": \"writing\"}}";
+	" \"state\": \"writing\", \"truncated\": 0}}";
 
 static const char capture[] =
 	"{\"file\": \"/tmp/cap.pcap\", \"filter\": \"icmp\", \"direction\": \"both\","
@@ -220,7 +221,7 @@ static void test_show_one_pcap_file_and_capture(void **state)
 	expect(host_lines("file0", b),
 	       "  host:            pcap-file, state up\n"
 	       "  read:            /var/tmp/in.pcap, 200 frames, rate 1000 pps, loop forever\n"
-	       "  replay:          replaying, 450 frames sent, 2 passes done\n"
+	       "  replay:          replaying, 450 sent, 0 dropped, 2 passes done\n"
 	       "  write:           /var/tmp/out.pcap, max packets 1000, max bytes no limit,"
 	       " keep files 2\n"
 	       "  record:          writing, 12 frames, 3400 bytes, 1 file\n"
@@ -249,10 +250,37 @@ static void test_show_one_pcap_file_errors(void **state)
 	expect(host_lines("file1", b),
 	       "  host:            pcap-file, state error\n"
 	       "  read:            /var/tmp/in.pcap, 200 frames, timing recorded, loop 3\n"
-	       "  replay:          error, 450 frames sent, 2 passes done:"
+	       "  replay:          error, 450 sent, 0 dropped, 2 passes done:"
 	       " /var/tmp/in.pcap: truncated record\n"
 	       "  capture:         /tmp/cap.pcap, direction both, filter all, count no limit\n"
 	       "  captured:        error, 4 frames, 392 bytes: No space left on device\n");
+}
+
+/* A replay that could not send every frame says so, and how many of
+ * those it sent were truncated captures; an explicit mtu is shown. */
+static void test_show_one_pcap_file_drops(void **state)
+{
+	json_t *b = pcap_bridge("file2", file_host, "up"), *h, *r, *w;
+
+	(void)state;
+	h = json_object_get(b, "host");
+	r = json_object_get(h, "read");
+	w = json_object_get(h, "write");
+	json_object_set_new(h, "mtu", json_integer(9000));
+	json_object_set_new(r, "state", json_string("finished"));
+	json_object_set_new(r, "sent", json_integer(149));
+	json_object_set_new(r, "truncated", json_integer(3));
+	json_object_set_new(r, "passes", json_integer(1));
+	json_object_set_new(r, "drops", json_pack("{s:i}", "oversize", 51));
+	json_object_set_new(w, "truncated", json_integer(2));
+	expect(host_lines("file2", b),
+	       "  host:            pcap-file, state up, mtu 9000\n"
+	       "  read:            /var/tmp/in.pcap, 200 frames, rate 1000 pps, loop forever\n"
+	       "  replay:          finished, 149 sent (3 truncated), 51 dropped (oversize),"
+	       " 1 passes done\n"
+	       "  write:           /var/tmp/out.pcap, max packets 1000, max bytes no limit,"
+	       " keep files 2\n"
+	       "  record:          writing, 12 frames, 3400 bytes, 1 file, 2 truncated\n");
 }
 
 static void test_show_all_with_pcap_hosts_stays_aligned(void **state)
@@ -361,6 +389,7 @@ int main(void)
 		cmocka_unit_test(test_show_one_pcap_live),
 		cmocka_unit_test(test_show_one_pcap_file_and_capture),
 		cmocka_unit_test(test_show_one_pcap_file_errors),
+		cmocka_unit_test(test_show_one_pcap_file_drops),
 		cmocka_unit_test(test_show_all_with_pcap_hosts_stays_aligned),
 		cmocka_unit_test(test_stats_and_reset),
 		cmocka_unit_test(test_small_replies),
