@@ -8,7 +8,7 @@
 # over a fixed window after a warm-up, never single absolute times.
 #
 #   BENCH_RUNS=N        runs per case and side (idle: at most 2)
-#   BENCH_ONLY="lib lat bridge idle pcap"   a subset
+#   BENCH_ONLY="lib lat bridge vpp idle pcap"   a subset
 #   BENCH_WINDOW=S      measuring window in seconds (default 1.5; testpmd's
 #                       own rates come in 1 s blocks: it averages the
 #                       rounded number of blocks, at least 1)
@@ -21,7 +21,7 @@
 . "$(dirname "$0")/lib.sh"
 
 RUNS=${BENCH_RUNS:-5}
-ONLY=${BENCH_ONLY:-memcpy lib lat bridge idle pcap}
+ONLY=${BENCH_ONLY:-memcpy lib lat bridge vpp idle pcap}
 WIN=${BENCH_WINDOW:-1.5}
 IDLE=${BENCH_IDLE:-10}
 BRX=${BENCH_BRIDGE_RX:-adaptive}
@@ -159,11 +159,13 @@ bridge_conf() {
 	  \"rx_mode\": \"$BRX\" }, \"host\": { \"name\": \"mbtap0\", \"netns\": \"$BNS\" } }"
 }
 
-# bridge_measure DIR LEN: drives traffic through whatever bridge is up.
+# bridge_measure DIR LEN: drives traffic through whatever bridge is up;
+# memif_bench connects to $BR_PEER (the bridge's socket, or VPP's).
+BR_BENCH=bridge BR_PEER=
 bridge_measure() {
-	local dir=$1 len=$2 src rxp c0 c1 t0 t1
+	local dir=$1 len=$2 src rxp c0 c1 t0 t1 peer=${BR_PEER:-$T/br.sock}
 	if [ "$dir" = m2t ]; then
-		taskset -c 0 "$BENCH" -m tx -r slave -s "$T/br.sock" -l "$len" -w 1 -t "$WIN" \
+		taskset -c 0 "$BENCH" -m tx -r slave -s "$peer" -l "$len" -w 1 -t "$WIN" \
 			>/dev/null 2>&1 &
 		src=$!; track $src
 		wait_for 10 eval '[ "$(dev_counter "$BNS" mbtap0 rx_packets)" -gt 0 ]'
@@ -174,7 +176,7 @@ bridge_measure() {
 		stop $src
 		echo "($c1 - $c0) / ($t1 - $t0)" | bc -l | xargs printf '%.0f\n'
 	else
-		taskset -c 0 "$BENCH" -m rx -I -r slave -s "$T/br.sock" -l "$len" -w $WARM -t "$WIN" \
+		taskset -c 0 "$BENCH" -m rx -I -r slave -s "$peer" -l "$len" -w $WARM -t "$WIN" \
 			>"$T/brx.out" 2>&1 &
 		rxp=$!; track $rxp
 		sleep 0.3
@@ -208,9 +210,11 @@ bridge_ours() {
 	rm -f "$T/br.sock"
 	md_start br 1 "$(bridge_conf)" || return
 	local md=$MD_PID
+	# with VPP in between, its slave links to the bridge by itself
+	[ -z "$BR_PEER" ] || wait_for 10 md_links_up br 1 || log "VPP did not link to memifd"
 	pps=$(bridge_measure "$@")
 	stop $md
-	record bridge "$1 $2 B" ours pps "${pps:-0}" pps
+	record "$BR_BENCH" "$1 $2 B" ours pps "${pps:-0}" pps
 }
 
 bridge_anchor() {
@@ -222,9 +226,51 @@ bridge_anchor() {
 	local tp=$TP_PID
 	wait_for 5 grep -aq 'Checking link\|NIC statistics' "$T/tpbr.log"
 	ip -n "$BNS" link set mbtap0 up
+	[ -z "$BR_PEER" ] || wait_for 10 tp_connected tpbr || log "VPP did not link to testpmd"
 	pps=$(bridge_measure "$@")
 	tp_stop tpbr "$tp"
-	record bridge "$1 $2 B" testpmd pps "${pps:-0}" pps
+	record "$BR_BENCH" "$1 $2 B" testpmd pps "${pps:-0}" pps
+}
+
+# ---- 3b. the bridge carrying VPP's traffic ------------------------------------
+# The same bridge (memifd, or testpmd as its anchor) with a real VPP
+# (../shared/vpp) in front: memif_bench <-> VPP memif1/0 (master) -- l2
+# xconnect both ways -- VPP memif2/0 (slave of the bridge) <-> bridge <->
+# TAP.  VPP runs on CPU 0 beside memif_bench, in adaptive rx mode (it polls
+# only under load), the bridge on CPU 1: both sides of the comparison see
+# the same VPP.  VPP itself has no TAP or af_packet in this build, so it
+# cannot do the bridge's job on its own: it is the traffic's peer here.
+bench_vpp() {
+	local vdir=$TOP/../shared/vpp
+	vdir=${VPP_DIR:-$vdir}
+	if [ ! -x "$vdir/run-vpp" ]; then
+		record vpp "m2t 64 B" skipped pps 0 "no VPP in \$VPP_DIR or ../shared/vpp"
+		return
+	fi
+	cat >"$T/vpp.cli" <<EOC
+create memif socket id 1 filename $T/vppa.sock
+create interface memif id 0 socket-id 1 master
+create memif socket id 2 filename $T/br.sock
+create interface memif id 0 socket-id 2 slave
+set int l2 xconnect memif1/0 memif2/0
+set int l2 xconnect memif2/0 memif1/0
+set int state memif1/0 up
+set int state memif2/0 up
+set int rx-mode memif1/0 adaptive
+set int rx-mode memif2/0 adaptive
+EOC
+	"$vdir/run-vpp" "$T/vpp" "$T/vpp.cli" 0 >"$T/vpp.out" 2>&1 &
+	local vpp=$!
+	track $vpp
+	wait_for 15 "$vdir/bin/vppctl" -s "$T/vpp/cli.sock" show version ||
+		{ log "VPP did not start"; tail "$T/vpp.out" >&2; stop $vpp; return; }
+	BR_BENCH=vpp BR_PEER=$T/vppa.sock
+	for dir in m2t t2m; do
+		for len in 64 1500; do alternate bridge "$dir" "$len"; done
+	done
+	BR_BENCH=bridge BR_PEER=
+	stop $vpp
+	rm -f /dev/shm/vpp"$(printf '%s' "$T/vpp" | cksum | cut -d' ' -f1)"-*
 }
 
 # ---- 4. idle cost -------------------------------------------------------------
@@ -356,6 +402,11 @@ if wants bridge; then
 	for dir in m2t t2m; do
 		for len in 64 1500; do alternate bridge "$dir" "$len"; done
 	done
+fi
+if wants vpp; then
+	log "bridge throughput with VPP as the traffic's peer"
+	[ -n "$BNS" ] || { ns_new br || exit 1; BNS=$NS; }
+	bench_vpp
 fi
 if wants idle; then
 	log "idle cost"
