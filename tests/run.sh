@@ -52,12 +52,13 @@ for b in build-san/tests/unit/*/test_*; do
         run_one "asan/unit/${b#build-san/tests/unit/}" 600 "$b"
 done
 # The integration tests that run memifd or libcore's tools, again with the
-# sanitizer build (each checks its processes exit cleanly with no report).
+# sanitizer build (each checks its processes exit cleanly with no report);
+# VPP is killed and restarted 5 times there instead of 20.
 for s in tests/integration/daemon_*.sh tests/integration/reliability_*.sh \
-         tests/integration/lib_interop_dpdk.sh; do
+         tests/integration/lib_interop_dpdk.sh tests/integration/vpp_*.sh; do
     [ -f "$s" ] && [ -x build-san/memifd ] && \
         MEMIFD=$PWD/build-san/memifd PEER=build-san/tests/tools/memif_peer \
-        ASAN_OPTIONS=detect_leaks=1 \
+        ASAN_OPTIONS=detect_leaks=1 VPP_CYCLES=5 \
         run_one "asan/integration/$(basename "$s" .sh)" 900 bash "$s"
 done
 if [ -n "${failed[*]}" ]; then

@@ -13,7 +13,7 @@
 . "$(dirname "$0")/vpp.inc"
 need_root
 need_vpp
-CYCLES=${CYCLES:-20}
+VPP_CYCLES=${VPP_CYCLES:-20}
 
 ns=$(ns_add r)
 vns=$(ns_add v)
@@ -56,8 +56,8 @@ rss() { awk '/VmRSS/ {print $2}' "/proc/$MEMIFD_PID/status"; }
 
 start_memifd m "$T/m.conf"
 tap_addrs
-log "VPP killed and started again, $CYCLES times"
-for c in $(seq "$CYCLES"); do
+log "VPP killed and started again, $VPP_CYCLES times"
+for c in $(seq "$VPP_CYCLES"); do
 	vpp_start v "$vns" "$T/vpp.cli"
 	both_back "VPP start $c"
 	[ "$c" = 1 ] && fds0=$(fds) rss0=$(rss)
@@ -73,8 +73,8 @@ echo "memifd: fds $fds0 -> $fds1, RSS ${rss0}k -> ${rss1}k"
 [[ $MEMIFD == *build-san* ]] || [ $((rss1 - rss0)) -lt 1024 ] ||
 	fail "RSS grew from ${rss0}k to ${rss1}k"
 r=$(mgmt m '{"command":"stats","args":{"name":"rm"}}')
-[ "$(jget "$r" 'j["result"]["bridges"][0]["counters"]["link_ups"]')" = "$CYCLES" ] ||
-	fail "rm: link_ups is not $CYCLES: $r"
+[ "$(jget "$r" 'j["result"]["bridges"][0]["counters"]["link_ups"]')" = "$VPP_CYCLES" ] ||
+	fail "rm: link_ups is not $VPP_CYCLES: $r"
 
 log "memifd stopped and started again while VPP runs"
 vpp_start v "$vns" "$T/vpp.cli"
