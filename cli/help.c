@@ -289,6 +289,10 @@ static void man_tail(FILE *fp)
 	      "captured), \\fBdropped (oversize)\\fR those larger than the memif ring "
 	      "carries or than an explicit \\fBmtu\\fR; \\fBrecord:\\fR gives the frames "
 	      "and bytes written, and how many were cut to 262144 bytes.\n"
+	      ".PP\nWith several queues, \\fBshow\\fR\\ \\fINAME\\fR adds \\fBqueue packets: rx "
+	      "7 5, tx 4 6\\fR, the frames on each queue memifd serves since the link came "
+	      "up, and \\fBqueues: rx 2, tx 2, serving rx 1, tx 1\\fR when the peer brought "
+	      "more queues than memifd is configured to serve.\n"
 	      ".SH EXIT STATUS\n", fp);
 	for (const struct cli_exit *e = cli_exits; e->meaning; e++) {
 		fprintf(fp, ".TP\n.B %d\n", e->code);
