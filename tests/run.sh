@@ -11,18 +11,19 @@ rm -rf "$logs"; mkdir -p "$logs"
 pass=0 fail=0 skip=0 failed=()
 filter=${TESTS:-}
 
-# the tests' own namespaces: md<pid><letter> (lib.sh's ns_add)
-netns_names() { ls /run/netns 2>/dev/null | grep -E '^md[0-9]+[a-z]' | sort; }
-
 run_one() { # name timeout cmd...
     local name=$1 tmo=$2; shift 2
     [ -n "$filter" ] && [[ "$name" != *$filter* ]] && return
-    local log="$logs/${name//\//_}.log" start=$SECONDS rc ns0 left
-    ns0=$(netns_names)
-    timeout -k 5 "$tmo" "$@" >"$log" 2>&1 </dev/null
+    local log="$logs/${name//\//_}.log" start=$SECONDS rc left n
+    # lib.sh's ns_add lists every namespace the test makes in MD_NETNS_LOG:
+    # only those are judged (not another test run's on the same machine)
+    : >"$log.netns"
+    MD_NETNS_LOG=$PWD/$log.netns timeout -k 5 "$tmo" "$@" >"$log" 2>&1 </dev/null
     rc=$?
     # a test removes every network namespace it made, even when it fails
-    left=$(comm -13 <(echo "$ns0") <(netns_names) | tr '\n' ' ')
+    left=$(while read -r n; do [ -e "/run/netns/$n" ] && echo "$n"; done <"$log.netns" |
+           sort -u | tr '\n' ' ')
+    rm -f "$log.netns"
     if [ -n "${left// /}" ]; then
         echo "FAIL: network namespaces left behind: $left" >>"$log"
         for n in $left; do ip netns del "$n" 2>/dev/null; done

@@ -61,6 +61,7 @@ ns_add() {
 	local ns="md$TAG$1"
 	ip netns add "$ns" || fail "ip netns add $ns"
 	echo "$ns" >>"$T/netns.list" # for the cleanup: this runs in a subshell
+	[ -z "${MD_NETNS_LOG:-}" ] || echo "$ns" >>"$MD_NETNS_LOG" # tests/run.sh checks
 	ip -n "$ns" link set lo up
 	echo "$ns"
 }
