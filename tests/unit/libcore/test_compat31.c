@@ -89,21 +89,11 @@ static void
 refused_names (const char *msecret, const char *ssecret, int smode,
 	       uint32_t sid, const char *want)
 {
-  memif_conn_args_t ma, sa;
   memif_details_t md;
   char buf[2048];
   struct pair p;
 
-  assert_int_equal (lb_open (&p, "refnames"), 0);
-  lb_args (&ma, true, 3, 1, 8, 2048);
-  lb_args (&sa, false, sid, 1, 8, 2048);
-  sa.mode = smode;
-  if (msecret)
-    strcpy ((char *) ma.secret, msecret);
-  if (ssecret)
-    strcpy ((char *) sa.secret, ssecret);
-  assert_int_equal (lb_create (&p, &ma, &sa, false), 0);
-  assert_true (LB_PUMP_UNTIL (&p, p.s.disconnects > 0, 3000));
+  assert_int_equal (lb_refused (&p, "refnames", msecret, ssecret, 0, smode, sid), 0);
   assert_int_equal (memif_get_details (p.s.conn, &md, buf, sizeof buf), 0);
   assert_string_equal ((char *) md.error, want);
   assert_int_equal (md.link_up_down, 0);

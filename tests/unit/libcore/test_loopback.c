@@ -192,22 +192,12 @@ static void
 refusal (const char *msecret, const char *ssecret, int mmode, int smode,
 	 uint32_t sid, const char *want)
 {
-  memif_conn_args_t ma, sa;
+  memif_conn_args_t sa;
   memif_details_t md;
   char buf[2048];
   struct pair p;
 
-  assert_int_equal (lb_open (&p, "refuse"), 0);
-  lb_args (&ma, true, 3, 1, 8, 2048);
-  lb_args (&sa, false, sid, 1, 8, 2048);
-  ma.mode = mmode;
-  sa.mode = smode;
-  if (msecret)
-    strcpy ((char *) ma.secret, msecret);
-  if (ssecret)
-    strcpy ((char *) sa.secret, ssecret);
-  assert_int_equal (lb_create (&p, &ma, &sa, false), 0);
-  assert_true (LB_PUMP_UNTIL (&p, p.s.disconnects > 0, 3000));
+  assert_int_equal (lb_refused (&p, "refuse", msecret, ssecret, mmode, smode, sid), 0);
   assert_int_equal (p.m.connects + p.s.connects, 0);
   assert_int_equal (memif_get_details (p.s.conn, &md, buf, sizeof buf), 0);
   assert_string_equal ((char *) md.error, want);
