@@ -6,14 +6,15 @@
  *   memif4_peer -r master|slave -s SOCKET [-i ID] -m rx|tx|echo
  *               [-n COUNT] [-l LEN] [-t SECONDS] [-b BUFSIZE] [-R LOG2]
  *               [-S SECRET] [-q QUEUES] [-I] [-w LINGER] [-D MS] [-v]
- *               [-L] [-E]
+ *               [-L] [-E] [-P PPS]
  *
  * 4.x only: -L binds and listens on SOCKET itself and hands the fd in with
  * memif_set_listener_fd (as systemd socket activation would); -E runs the
  * application's own epoll loop (on_control_fd_update, memif_fd_event_t,
  * memif_control_fd_handler) instead of memif_poll_event.  A slave echoes
  * with memif_buffer_requeue (zero copy); a master copies.  SOCKET "@NAME"
- * is the abstract socket NAME.
+ * is the abstract socket NAME.  -P paces tx at PPS frames a second, in
+ * bursts of at most 32 (for a peer that forwards, such as VPP).
  *
  * rx counts packets (and chained ones), tx sends COUNT packets of LEN
  * bytes (UDP/IPv4 in Ethernet, so a DPDK peer accepts them), echo sends
@@ -51,6 +52,7 @@ static struct
   double linger;
   int refill_delay_ms;
   bool verbose, given_listener, own_loop;
+  double pps;
 } opt = { .mode = "rx", .len = 64, .bufsize = 2048, .count = 1000000,
 	  .timeout = 10, .log2 = 10, .queues = 1 };
 
@@ -60,6 +62,7 @@ static struct
   uint32_t cur_len;
   int connected, disconnects;
   double refill_at; /* -D: when to give the first receive buffers */
+  double tx_start;  /* -P: when the first frame went */
 } st;
 
 static volatile sig_atomic_t stop;
@@ -141,6 +144,22 @@ do_tx (uint16_t q)
   uint16_t per = (uint16_t) (opt.len / opt.bufsize + 1);
   uint16_t want = (uint16_t) (left < 256u / per ? left : 256u / per);
   static uint8_t frame[65536];
+
+  if (opt.pps > 0)
+    {
+      if (!st.tx_start)
+	st.tx_start = now_s ();
+      double due = (now_s () - st.tx_start) * opt.pps + 1 - (double) st.tx;
+      if (due < 1)
+	{
+	  nanosleep (&(struct timespec){ .tv_nsec = 200000 }, NULL);
+	  return;
+	}
+      if (due < want)
+	want = (uint16_t) due;
+      if (want > 32)
+	want = 32;
+    }
 
   if (!want)
     return;
@@ -249,7 +268,7 @@ static int
 parse (int argc, char **argv)
 {
   int c;
-  while ((c = getopt (argc, argv, "r:s:i:m:n:l:t:b:R:S:q:Iw:D:vLE")) != -1)
+  while ((c = getopt (argc, argv, "r:s:i:m:n:l:t:b:R:S:q:Iw:D:vLEP:")) != -1)
     switch (c)
       {
       case 'r': opt.master = !strcmp (optarg, "master"); break;
@@ -269,6 +288,7 @@ parse (int argc, char **argv)
       case 'v': opt.verbose = true; break;
       case 'L': opt.given_listener = true; break;
       case 'E': opt.own_loop = true; break;
+      case 'P': opt.pps = atof (optarg); break;
       default: return -1;
       }
   return opt.socket ? 0 : -1;
