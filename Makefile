@@ -1,6 +1,7 @@
 # memifd - top-level build.
 #
-#   make            build libmemif (static + shared), memifd, memifctl
+#   make            build libmemif 3.1 and 4.x (static + shared), memifd,
+#                   memifctl
 #   make run        install missing packages, build, run memifd in the
 #                   foreground on conf/memifd.conf (Ctrl-C stops it)
 #   make test       install missing packages, build, run every test
@@ -8,7 +9,9 @@
 #   make V=1 ...    show the commands
 #
 # Every source file of a folder is part of its program, so adding a .c file
-# needs no edit here.
+# needs no edit here.  libcore is built twice, once per public API, from the
+# same sources: libcore/src/api4*.c are the 4.x entry points, the other
+# api*.c the 3.1 ones, everything else is the core both share.
 
 PREFIX     ?= /usr/local
 sbindir    ?= $(PREFIX)/sbin
@@ -22,6 +25,7 @@ bashcompdir ?= $(PREFIX)/share/bash-completion/completions
 DESTDIR    ?=
 
 SOVERSION  := 3
+SOVERSION4 := 4
 VERSION    := 0.1.0
 
 CC       ?= cc
@@ -59,11 +63,24 @@ pkgcflags = $(shell pkg-config --cflags $(1) 2>/dev/null)
 pkglibs   = $(shell pkg-config --libs $(1) 2>/dev/null)
 
 # ---- libcore --------------------------------------------------------------
-LIB_SRCS := $(wildcard libcore/src/*.c)
+# 3.1: libmemif.so.3, libmemif.a (the daemon's), header libcore/include;
+# 4.x: libmemif.so.4, libmemif4.a, header libcore/include4, objects in
+# $(BUILD)/libcore4/ compiled with LIBCORE_API=4.  Each shared library
+# exports its memif_* functions under its own symbol version.
+LIB_API4_SRCS := $(wildcard libcore/src/api4*.c)
+LIB_API3_SRCS := $(filter-out $(LIB_API4_SRCS),$(wildcard libcore/src/api*.c))
+LIB_CORE_SRCS := $(filter-out libcore/src/api%,$(wildcard libcore/src/*.c))
+LIB_SRCS := $(LIB_CORE_SRCS) $(LIB_API3_SRCS)
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 LIB_A    := $(BUILD)/libmemif.a
 LIB_SO   := $(BUILD)/libmemif.so.$(SOVERSION)
 LIB_INC  := -Ilibcore/include
+LIB4_SRCS := $(LIB_CORE_SRCS) $(LIB_API4_SRCS)
+LIB4_OBJS := $(LIB4_SRCS:libcore/%.c=$(BUILD)/libcore4/%.o)
+LIB4_A   := $(BUILD)/libmemif4.a
+LIB4_SO  := $(BUILD)/libmemif.so.$(SOVERSION4)
+LIB4_INC := -Ilibcore/include4
+SO_LDFLAGS = -shared -Wl,-z,defs -Wl,-Bsymbolic-functions
 
 # ---- daemon ---------------------------------------------------------------
 D_SRCS   := $(wildcard daemon/*.c)
@@ -85,7 +102,8 @@ C_LIBS   := $(call pkglibs,jansson libedit)
 # tests/unit/<module>/test_*.c: one cmocka program each, linked with that
 # module's objects (main.o excluded).  tests/tools/*.c: helper programs that
 # integration tests run (loopback peers, hostile peer, ...), linked with
-# libmemif.a.
+# libmemif.a.  tests/unit/libcore/test_v4_*.c and tests/tools/memif4_*.c are
+# written against the 4.x header and linked with libmemif4.a.
 UT_LIB_SRCS := $(wildcard tests/unit/libcore/test_*.c)
 UT_D_SRCS   := $(wildcard tests/unit/daemon/test_*.c)
 UT_C_SRCS   := $(wildcard tests/unit/cli/test_*.c)
@@ -102,11 +120,12 @@ UT_LIBS  := $(call pkglibs,cmocka)
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZERS  := $(FUZZ_SRCS:%.c=$(BUILD)/%)
 
-PROGRAMS := $(LIB_A) $(LIB_SO) $(if $(D_SRCS),$(MEMIFD)) $(if $(C_SRCS),$(MEMIFCTL))
+PROGRAMS := $(LIB_A) $(LIB_SO) $(LIB4_A) $(LIB4_SO) \
+            $(if $(D_SRCS),$(MEMIFD)) $(if $(C_SRCS),$(MEMIFCTL))
 
 .PHONY: all deps run test unit-test integration-test check-san bench fuzz fuzzers memcheck \
         install uninstall clean tools
-all: $(PROGRAMS) $(BUILD)/libmemif.pc
+all: $(PROGRAMS) $(BUILD)/libmemif.pc $(BUILD)/libmemif4.pc
 
 # Install missing Debian packages (only when something is missing).
 deps:
@@ -117,6 +136,11 @@ $(BUILD)/libcore/%.o: libcore/%.c
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CPPFLAGS) $(ALLCFLAGS) $(LIB_INC) -Ilibcore/src -fvisibility=hidden -c -o $@ $<
+
+$(BUILD)/libcore4/%.o: libcore/%.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $< (4.x)")
+	$(Q)$(CC) $(CPPFLAGS) -DLIBCORE_API=4 $(ALLCFLAGS) $(LIB4_INC) -Ilibcore/src -fvisibility=hidden -c -o $@ $<
 
 $(BUILD)/daemon/%.o: daemon/%.c
 	@mkdir -p $(@D)
@@ -132,15 +156,28 @@ $(LIB_A): $(LIB_OBJS)
 	@$(if $(Q),echo "  AR      $@")
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(LIB_SO): $(LIB_OBJS)
+$(LIB_SO): $(LIB_OBJS) libcore/libmemif.map
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) -shared -Wl,-soname,libmemif.so.$(SOVERSION) -Wl,-z,defs $(LDFLAGS) -o $@ $^
+	$(Q)$(CC) $(SO_LDFLAGS) -Wl,-soname,libmemif.so.$(SOVERSION) -Wl,--version-script=libcore/libmemif.map $(LDFLAGS) -o $@ $(LIB_OBJS)
 	$(Q)ln -sf libmemif.so.$(SOVERSION) $(BUILD)/libmemif.so
+
+$(LIB4_A): $(LIB4_OBJS)
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(LIB4_SO): $(LIB4_OBJS) libcore/libmemif4.map
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(SO_LDFLAGS) -Wl,-soname,libmemif.so.$(SOVERSION4) -Wl,--version-script=libcore/libmemif4.map $(LDFLAGS) -o $@ $(LIB4_OBJS)
+	$(Q)ln -sf libmemif.so.$(SOVERSION4) $(BUILD)/libmemif4.so
 
 $(BUILD)/libmemif.pc: libcore/libmemif.pc.in Makefile
 	@mkdir -p $(@D)
-	$(Q)$(pcgen) > $@
+	$(Q)$(call pcgen,libcore/libmemif.pc.in,$(LIBMEMIF_PC_VERSION)) > $@
+$(BUILD)/libmemif4.pc: libcore/libmemif4.pc.in Makefile
+	@mkdir -p $(@D)
+	$(Q)$(call pcgen,libcore/libmemif4.pc.in,$(LIBMEMIF4_PC_VERSION)) > $@
 LIBMEMIF_PC_VERSION := 3.1
+LIBMEMIF4_PC_VERSION := 4.0
 
 $(MEMIFD): $(D_OBJS) $(LIB_A)
 	@$(if $(Q),echo "  LD      $@")
@@ -155,6 +192,11 @@ $(BUILD)/tests/unit/libcore/%: tests/unit/libcore/%.c $(LIB_A) $(wildcard tests/
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CPPFLAGS) $(ALLCFLAGS) -Wno-missing-prototypes $(LIB_INC) -Ilibcore/src -Itests/tools $(UT_CFLAGS) -o $@ $< $(LDFLAGS) $(LIB_A) $(UT_LIBS) -lpthread
 
+$(BUILD)/tests/unit/libcore/test_v4_%: tests/unit/libcore/test_v4_%.c $(LIB4_A) $(wildcard tests/tools/*.h)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CPPFLAGS) $(ALLCFLAGS) -Wno-missing-prototypes -DLIBCORE_API=4 $(LIB4_INC) -Ilibcore/src -Itests/tools $(UT_CFLAGS) -o $@ $< $(LDFLAGS) $(LIB4_A) $(UT_LIBS) -lpthread
+
 $(BUILD)/tests/unit/daemon/%: tests/unit/daemon/%.c $(D_LIBOBJS) $(LIB_A)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $<")
@@ -167,6 +209,10 @@ $(BUILD)/tests/unit/cli/%: tests/unit/cli/%.c $(C_LIBOBJS)
 
 # tap_floor measures io_uring against plain writes into a TAP (liburing).
 $(BUILD)/tests/tools/tap_floor: TOOL_LIBS := $(shell pkg-config --libs liburing 2>/dev/null || echo -luring)
+$(BUILD)/tests/tools/memif4_%: tests/tools/memif4_%.c $(LIB4_A)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CPPFLAGS) $(ALLCFLAGS) -Wno-missing-prototypes $(LIB4_INC) -o $@ $< $(LDFLAGS) $(LIB4_A) -lpthread
 $(BUILD)/tests/tools/%: tests/tools/%.c $(LIB_A)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $<")
@@ -221,9 +267,10 @@ fuzz: deps
 # tree).  An existing configuration is never overwritten; uninstall removes
 # it only while it is still the unchanged default.
 pcrel = $(patsubst $(PREFIX)/%,$${prefix}/%,$(1))
+# $(call pcgen,TEMPLATE,VERSION)
 pcgen = sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(call pcrel,$(libdir))|' \
             -e 's|@INCLUDEDIR@|$(call pcrel,$(includedir))|' \
-            -e 's|@VERSION@|$(LIBMEMIF_PC_VERSION)|' libcore/libmemif.pc.in
+            -e 's|@VERSION@|$(2)|' $(1)
 unitgen = sed -e 's|/usr/local/sbin/memifd|$(sbindir)/memifd|g' \
               -e 's|/etc/memifd/memifd.conf|$(sysconfdir)/memifd/memifd.conf|g' \
               systemd/memifd.service
@@ -233,6 +280,8 @@ CONF_FILE := $(sysconfdir)/memifd/memifd.conf
 INSTALLED = $(sbindir)/memifd $(bindir)/memifctl \
             $(libdir)/libmemif.so.$(SOVERSION) $(libdir)/libmemif.so $(libdir)/libmemif.a \
             $(includedir)/libmemif.h $(libdir)/pkgconfig/libmemif.pc \
+            $(libdir)/libmemif.so.$(SOVERSION4) $(libdir)/libmemif4.so $(libdir)/libmemif4.a \
+            $(includedir)/libmemif4/libmemif.h $(libdir)/pkgconfig/libmemif4.pc \
             $(mandir)/man8/memifd.8 $(mandir)/man8/memifctl.8 $(mandir)/man5/memifd.conf.5 \
             $(unitdir)/memifd.service $(bashcompdir)/memifctl
 
@@ -243,8 +292,14 @@ install: all
 	$(Q)ln -sfn libmemif.so.$(SOVERSION) $(DESTDIR)$(libdir)/libmemif.so
 	$(call inst,0644,$(LIB_A),$(libdir)/libmemif.a)
 	$(call inst,0644,libcore/include/libmemif.h,$(includedir)/libmemif.h)
-	$(Q)$(pcgen) > $(BUILD)/libmemif.pc.install
+	$(Q)$(call pcgen,libcore/libmemif.pc.in,$(LIBMEMIF_PC_VERSION)) > $(BUILD)/libmemif.pc.install
 	$(call inst,0644,$(BUILD)/libmemif.pc.install,$(libdir)/pkgconfig/libmemif.pc)
+	$(call inst,0755,$(LIB4_SO),$(libdir)/libmemif.so.$(SOVERSION4))
+	$(Q)ln -sfn libmemif.so.$(SOVERSION4) $(DESTDIR)$(libdir)/libmemif4.so
+	$(call inst,0644,$(LIB4_A),$(libdir)/libmemif4.a)
+	$(call inst,0644,libcore/include4/libmemif.h,$(includedir)/libmemif4/libmemif.h)
+	$(Q)$(call pcgen,libcore/libmemif4.pc.in,$(LIBMEMIF4_PC_VERSION)) > $(BUILD)/libmemif4.pc.install
+	$(call inst,0644,$(BUILD)/libmemif4.pc.install,$(libdir)/pkgconfig/libmemif4.pc)
 	$(call inst,0644,daemon/memifd.8,$(mandir)/man8/memifd.8)
 	$(call inst,0644,cli/memifctl.8,$(mandir)/man8/memifctl.8)
 	$(call inst,0644,conf/memifd.conf.5,$(mandir)/man5/memifd.conf.5)
@@ -259,6 +314,7 @@ install: all
 
 uninstall:
 	$(Q)rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	$(Q)rmdir $(DESTDIR)$(includedir)/libmemif4 2>/dev/null || true
 	$(Q)if cmp -s conf/memifd.conf $(DESTDIR)$(CONF_FILE); then \
 	    rm -f $(DESTDIR)$(CONF_FILE); \
 	    rmdir $(DESTDIR)$(sysconfdir)/memifd 2>/dev/null || true; \

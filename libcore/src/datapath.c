@@ -179,7 +179,7 @@ memif_buffer_alloc (memif_conn_handle_t conn, uint16_t qid,
 	      return conn_break (c, "peer offered a buffer outside its regions");
 	    }
 	  b->desc_index = (uint16_t) (slot + n);
-	  b->ring = q->ring;
+	  BUF_QUEUE (b) = q->ring;
 	  b->len = size == 0 ? cap : (left < cap ? left : cap);
 	  left -= size == 0 ? 0 : b->len;
 	  b->flags = left ? MEMIF_BUFFER_FLAG_NEXT : 0;
@@ -354,7 +354,7 @@ memif_rx_burst (memif_conn_handle_t conn, uint16_t qid, memif_buffer_t *bufs,
 	{
 	  memif_buffer_t *b = &bufs[out++];
 	  b->desc_index = cur;
-	  b->ring = r;
+	  BUF_QUEUE (b) = r;
 	  b->len = d.length;
 	  b->data = p;
 	  b->flags = MEMIF_BUFFER_FLAG_RX
@@ -484,7 +484,7 @@ memif_buffer_enq_tx (memif_conn_handle_t conn, uint16_t qid,
       memif_buffer_t *b = &bufs[n];
       uint8_t *base = c->regions[SLAVE_BUFFER_REGION].addr;
       if (!(b->flags & MEMIF_BUFFER_FLAG_RX)
-	  || !(rq = rx_queue_of (c, b->ring)) || (uint8_t *) b->data < base
+	  || !(rq = rx_queue_of (c, BUF_QUEUE (b))) || (uint8_t *) b->data < base
 	  || (uint64_t) ((uint8_t *) b->data - base) + b->len
 	       > c->regions[SLAVE_BUFFER_REGION].size)
 	return MEMIF_ERR_INVAL_ARG;
@@ -497,7 +497,7 @@ memif_buffer_enq_tx (memif_conn_handle_t conn, uint16_t qid,
       q->slot_off[ti] = off;
       q->slot_cap[ti] = end - off;
       b->desc_index = slot++;
-      b->ring = q->ring;
+      BUF_QUEUE (b) = q->ring;
       b->flags &= (uint8_t) ~MEMIF_BUFFER_FLAG_RX;
       q->alloc_bufs++;
       (*count_out)++;
@@ -541,5 +541,104 @@ memif_get_queue_efd (memif_conn_handle_t conn, uint16_t qid, int *fd)
   if (qid >= c->nrx)
     return MEMIF_ERR_QID;
   *fd = c->rxq[qid].int_fd;
+  return MEMIF_ERR_SUCCESS;
+}
+
+/* ---- buffer moves only 4.x exposes --------------------------------------- */
+
+/* Slave: the queue of c that holds buffer b for the application (an rx
+ * slot received and not refilled, or a tx slot allocated and not sent),
+ * or NULL. */
+static struct queue *
+held_queue (struct conn *c, const memif_buffer_t *b)
+{
+  for (uint16_t i = 0; i < c->ntx; i++)
+    {
+      struct queue *q = &c->txq[i];
+      if (q->ring == BUF_QUEUE (b))
+	return ring_distance (ring_load_own (&q->ring->head), b->desc_index)
+		   < q->alloc_bufs
+		 ? q : NULL;
+    }
+  for (uint16_t i = 0; i < c->nrx; i++)
+    {
+      struct queue *q = &c->rxq[i];
+      if (q->ring != BUF_QUEUE (b))
+	continue;
+      uint16_t oldest = (uint16_t) (ring_load_own (&q->ring->head) - q->size);
+      if (ring_distance (oldest, b->desc_index)
+	    >= ring_distance (oldest, q->last_tail)
+	  || q->bad[b->desc_index & q->mask])
+	return NULL;
+      return q;
+    }
+  return NULL;
+}
+
+static inline void
+swap_u32 (uint32_t *x, uint32_t *y)
+{
+  uint32_t t = *x;
+  *x = *y;
+  *y = t;
+}
+
+/* Slave: a and b trade slots (a received buffer into a tx slot, say); the
+ * buffers keep their data, and the private offsets follow them. */
+int
+dp_requeue (struct conn *c, memif_buffer_t *a, memif_buffer_t *b)
+{
+  struct queue *qa, *qb;
+  int err;
+
+  if ((err = conn_usable (c)))
+    return err;
+  if (c->is_master || !a || !b || a == b)
+    return MEMIF_ERR_INVAL_ARG;
+  if (!(qa = held_queue (c, a)) || !(qb = held_queue (c, b)))
+    return MEMIF_ERR_INVAL_ARG;
+  uint16_t ia = a->desc_index & qa->mask, ib = b->desc_index & qb->mask;
+  if (qa == qb && ia == ib)
+    return MEMIF_ERR_INVAL_ARG;
+  swap_u32 (&qa->slot_off[ia], &qb->slot_off[ib]);
+  swap_u32 (&qa->slot_cap[ia], &qb->slot_cap[ib]);
+  uint16_t di = a->desc_index;
+  void *ring = BUF_QUEUE (a);
+  uint8_t rx_a = a->flags & MEMIF_BUFFER_FLAG_RX;
+  a->desc_index = b->desc_index;
+  BUF_QUEUE (a) = BUF_QUEUE (b);
+  a->flags = (uint8_t) ((a->flags & ~MEMIF_BUFFER_FLAG_RX)
+			| (b->flags & MEMIF_BUFFER_FLAG_RX));
+  b->desc_index = di;
+  BUF_QUEUE (b) = ring;
+  b->flags = (uint8_t) ((b->flags & ~MEMIF_BUFFER_FLAG_RX) | rx_a);
+  return MEMIF_ERR_SUCCESS;
+}
+
+/* Give back the tx slots allocated from b on: the next memif_buffer_alloc
+ * starts at b's slot.  Only slots allocated and not sent can be given
+ * back. */
+int
+dp_set_next_free (struct conn *c, uint16_t qid, const memif_buffer_t *b)
+{
+  struct queue *q;
+  uint16_t first, back;
+  int err;
+
+  if (!c)
+    return MEMIF_ERR_NOCONN;
+  if (!b)
+    return MEMIF_ERR_INVAL_ARG;
+  if ((err = conn_usable (c)))
+    return err;
+  if (qid >= c->ntx)
+    return MEMIF_ERR_QID;
+  q = &c->txq[qid];
+  first = c->is_master ? ring_load_own (&q->ring->tail)
+		       : ring_load_own (&q->ring->head);
+  back = ring_distance (first, b->desc_index);
+  if (back > q->alloc_bufs)
+    return MEMIF_ERR_INVAL_ARG;
+  q->alloc_bufs = back;
   return MEMIF_ERR_SUCCESS;
 }

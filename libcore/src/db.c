@@ -1,6 +1,7 @@
 /*
- * db.c - a database of sockets and interfaces, its fd registry, the
- * fd-update path (application-owned loop or our own epoll) and timers.
+ * db.c - a database of sockets and interfaces: made and destroyed, its fd
+ * registry, the fd-update path (application-owned loop or our own epoll),
+ * polling our own loop, and timers.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -57,10 +58,8 @@ epoll_update (struct db *db, int fd, uint8_t events)
 static int
 announce (struct db *db, int fd, uint8_t events)
 {
-  if (db->fd_update)
-    return db->fd_update (fd, events, db->private_ctx) < 0
-	     ? MEMIF_ERR_CB_FDUPDATE
-	     : 0;
+  if (db->notify)
+    return db->notify (db, fd, events);
   return epoll_update (db, fd, events) < 0 ? errno_to_memif (errno) : 0;
 }
 
@@ -162,6 +161,141 @@ drain_fd (int fd)
   uint64_t v;
   while (read (fd, &v, sizeof v) == (ssize_t) sizeof v)
     ;
+}
+
+/* ---- made and destroyed ------------------------------------------------- */
+
+static void
+db_release_fds (struct db *db)
+{
+  db_close_fd (db, db->timer_fd);
+  db_close_fd (db, db->hk_fd);
+  db_close_fd (db, db->cancel_fd);
+  if (db->epfd >= 0)
+    close (db->epfd);
+  db->timer_fd = db->hk_fd = db->cancel_fd = db->epfd = -1;
+}
+
+int
+db_new (struct db **out, const struct db_cfg *cfg)
+{
+  memif_alloc_t *a = cfg->alloc ? cfg->alloc : malloc;
+  memif_free_t *f = cfg->free ? cfg->free : free;
+  struct db *db;
+  int err = MEMIF_ERR_SUCCESS;
+
+  if (!(db = a (sizeof *db)))
+    return MEMIF_ERR_NOMEM;
+  memset (db, 0, sizeof *db);
+  db->alloc = a;
+  db->realloc = cfg->realloc ? cfg->realloc : realloc;
+  db->free = f;
+  db->notify = cfg->notify;
+  db->notify_cb = cfg->notify_cb;
+  db->api = cfg->api;
+  db->private_ctx = cfg->private_ctx;
+  db->epfd = db->cancel_fd = db->timer_fd = db->hk_fd = -1;
+  /* The header promises truncation: 31 bytes keep a NUL on the wire too. */
+  strncpy (db->app_name, cfg->app_name ? cfg->app_name : MEMIF_DEFAULT_APP_NAME,
+	   MEMIF_NAME_LEN - 1);
+  if (cfg->reconnect)
+    {
+      db->timer_spec.it_value.tv_sec = 2;
+      db->timer_spec.it_interval.tv_sec = 2;
+    }
+  if (!db->notify)
+    {
+      db->epfd = epoll_create1 (EPOLL_CLOEXEC);
+      db->cancel_fd = eventfd (0, EFD_NONBLOCK | EFD_CLOEXEC);
+      if (db->epfd < 0 || db->cancel_fd < 0
+	  || (err = db_fd_add (db, db->cancel_fd, FD_CANCEL, NULL, 0,
+			       MEMIF_FD_EVENT_READ)))
+	goto fail;
+    }
+  db->timer_fd = timerfd_create (CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+  db->hk_fd = timerfd_create (CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+  if (db->timer_fd < 0 || db->hk_fd < 0)
+    goto fail;
+  if ((err = db_fd_add (db, db->timer_fd, FD_RECONNECT_TIMER, NULL, 0,
+			MEMIF_FD_EVENT_READ))
+      || (err = db_fd_add (db, db->hk_fd, FD_HOUSEKEEPING, NULL, 0,
+			   MEMIF_FD_EVENT_READ)))
+    goto fail;
+  *out = db;
+  return 0;
+fail:
+  if (!err)
+    err = errno_to_memif (errno);
+  db_release_fds (db);
+  db_free (db, db->fds);
+  f (db);
+  return err;
+}
+
+/* Everything the database holds; db itself is freed last. */
+void
+db_destroy (struct db *db)
+{
+  if (!db)
+    return;
+  while (db->conns)
+    conn_destroy (db->conns);
+  while (db->socks)
+    sock_free (db->socks);
+  db_release_fds (db);
+  db_free (db, db->fds);
+  db->free (db);
+}
+
+/* ---- our own loop ------------------------------------------------------- */
+
+int
+db_poll (struct db *db, int timeout_ms)
+{
+  struct epoll_event ev;
+  uint8_t events = 0;
+  int n;
+
+  if (!db || db->epfd < 0)
+    return MEMIF_ERR_INVAL_ARG; /* none, or the application owns the loop */
+  n = epoll_wait (db->epfd, &ev, 1, timeout_ms);
+  if (n < 0)
+    return errno == EINTR ? 0 : errno_to_memif (errno);
+  if (n == 0)
+    return 0;
+  if (ev.events & EPOLLIN)
+    events |= MEMIF_FD_EVENT_READ;
+  if (ev.events & EPOLLOUT)
+    events |= MEMIF_FD_EVENT_WRITE;
+  if (ev.events & (EPOLLERR | EPOLLHUP))
+    events |= MEMIF_FD_EVENT_ERROR;
+  return db_handle_fd (db, ev.data.fd, events);
+}
+
+int
+db_cancel_poll (struct db *db)
+{
+  static const uint64_t one = 1;
+
+  if (!db || db->cancel_fd < 0)
+    return MEMIF_ERR_INVAL_ARG;
+  if (write (db->cancel_fd, &one, sizeof one) != (ssize_t) sizeof one)
+    return MEMIF_ERR_INT_WRITE;
+  return MEMIF_ERR_SUCCESS;
+}
+
+/* ---- timers -------------------------------------------------------------- */
+
+int
+db_set_timer (struct db *db, struct itimerspec timer)
+{
+  if (!db)
+    return MEMIF_ERR_INVAL_ARG;
+  db->timer_spec = timer;
+  db->timer_armed = false; /* re-arm (or not) with the new value */
+  timerfd_settime (db->timer_fd, 0, &(struct itimerspec){ 0 }, NULL);
+  db_timer_update (db);
+  return MEMIF_ERR_SUCCESS;
 }
 
 static int

@@ -48,7 +48,11 @@ queue_details (const struct conn *c, const struct queue *q,
 	       memif_queue_details_t *d)
 {
   d->region = (uint8_t) q->region;
+#if LIBCORE_API == 4
+  d->qid = q->qid; /* 16 bits in 4.x */
+#else
   d->qid = (uint8_t) q->qid;
+#endif
   d->ring_size = q->size;
   d->flags = q->rx_mode == MEMIF_RX_MODE_POLLING ? MEMIF_QUEUE_FLAG_POLLING : 0;
   d->head = ring_load_acquire (&q->ring->head);
@@ -96,7 +100,11 @@ memif_get_details (memif_conn_handle_t conn, memif_details_t *md, char *buf,
     md->secret = pack_str (&p, (const char *) c->args.secret, MEMIF_SECRET_LEN);
   md->role = c->is_master ? 0 : 1;
   md->mode = (uint8_t) c->args.mode;
+#if LIBCORE_API == 4
+  md->socket_path = pack_str (&p, c->sock->filename, sizeof c->sock->filename);
+#else
   md->socket_filename = pack_str (&p, c->sock->filename, sizeof c->sock->filename);
+#endif
   md->error = pack_str (&p, c->error, MEMIF_REASON_LEN);
   md->link_up_down = up ? 1 : 0;
   if (up)

@@ -2,7 +2,15 @@
  * internal.h - libcore's internal objects and the functions the modules
  * share.  Nothing here is visible outside the library.
  *
- *   db       one database: memif_init()'s global one or a per-thread one
+ * The core is built once per public API, against that API's header:
+ * LIBCORE_API 3 (libcore/include, libmemif.so.3) or 4 (libcore/include4,
+ * libmemif.so.4).  The two headers give the same names to types that
+ * differ, so the core uses only what both have alike, and the few places
+ * that differ are the macros below; api.c and api4.c are the public
+ * entry points of each.
+ *
+ *   db       one database: 3.1's global or a per-thread one; one per 4.x
+ *            socket
  *   sock     a socket filename shared by interfaces (listener or client)
  *   conn     one memif interface (memif_conn_handle_t)
  *   session  one control channel (an accepted or connected socket) and its
@@ -21,6 +29,19 @@
 #include "proto.h"
 
 #define API __attribute__ ((visibility ("default")))
+
+#ifndef LIBCORE_API
+#define LIBCORE_API 3
+#endif
+#if LIBCORE_API == 4
+#define BUF_QUEUE(b) ((b)->queue) /* opaque to the application */
+#else
+#define BUF_QUEUE(b) ((b)->ring)
+#endif
+
+/* memif_interrupt_t (3.1) and memif_on_interrupt_t (4.x) alike. */
+typedef int (core_interrupt_t) (memif_conn_handle_t conn, void *private_ctx,
+				uint16_t qid);
 
 #define DEFAULT_SOCKET_PATH "/run/vpp/memif.sock"
 #define DEFAULT_LOG2_RING_SIZE 10
@@ -52,12 +73,32 @@ struct fd_slot
   void *obj;
 };
 
+/* An API's way of telling the application about an fd (its own loop);
+ * returns a MEMIF_ERR_* code. */
+typedef int (db_notify_t) (struct db *db, int fd, uint8_t events);
+
+/* What a database is made with; NULL allocators mean malloc's. */
+struct db_cfg
+{
+  void *private_ctx;	 /* given back to the application's callback */
+  db_notify_t *notify;	 /* NULL: the library owns an epoll set */
+  void *notify_cb;	 /* the application's callback, for notify */
+  void *api;		 /* the API layer's own state, for notify */
+  const char *app_name;	 /* NULL: MEMIF_DEFAULT_APP_NAME */
+  bool reconnect;	 /* arm the slave reconnect timer (2 s) */
+  memif_alloc_t *alloc;
+  memif_realloc_t *realloc;
+  memif_free_t *free;
+};
+
 struct db
 {
   memif_alloc_t *alloc;
   memif_realloc_t *realloc;
   memif_free_t *free;
-  memif_control_fd_update_t *fd_update; /* the application's, or NULL */
+  db_notify_t *notify;
+  void *notify_cb;
+  void *api;
   void *private_ctx;
   int epfd;      /* library-owned loop only */
   int cancel_fd; /* library-owned loop only */
@@ -94,6 +135,7 @@ struct sock
   void *private_ctx;
   uint8_t type;
   int listen_fd;
+  bool listen_given; /* handed in (4.x memif_set_listener_fd): kept */
   unsigned nconns;
   struct session *pending; /* accepted sessions before INIT */
   unsigned npending;
@@ -183,7 +225,7 @@ struct conn
   memif_conn_args_t args;
   memif_connection_update_t *on_connect;
   memif_connection_update_t *on_disconnect;
-  memif_interrupt_t *on_interrupt;
+  core_interrupt_t *on_interrupt;
   void *private_ctx;
   bool is_master;
   bool connected;
@@ -214,7 +256,11 @@ struct conn
 };
 
 /* db.c */
-struct db *db_global (void);
+int db_new (struct db **out, const struct db_cfg *cfg);
+void db_destroy (struct db *db);
+int db_poll (struct db *db, int timeout_ms);
+int db_cancel_poll (struct db *db);
+int db_set_timer (struct db *db, struct itimerspec timer);
 int db_fd_add (struct db *db, int fd, enum fd_kind kind, void *obj,
 	       uint16_t qid, uint8_t events);
 int db_fd_mod (struct db *db, int fd, uint8_t events);
@@ -228,6 +274,12 @@ void *db_zalloc (struct db *db, size_t size);
 void db_free (struct db *db, void *p);
 
 /* sock.c */
+struct sock *sock_new (struct db *db, const char *filename,
+		       void *private_ctx);
+void sock_free (struct sock *s);
+int sock_attach (struct sock *s, bool master);
+void sock_detach (struct sock *s);
+int sock_adopt_listener (struct sock *s, int fd);
 int sock_listen (struct sock *s);
 void sock_unlisten (struct sock *s);
 int sock_accept (struct sock *s);
@@ -285,12 +337,22 @@ void session_new_client (struct conn *c, int fd);
 int session_new_server (struct sock *s, int fd);
 int conn_try_connect (struct conn *c);
 void handshake_dispatch (struct session *ses, const struct msg *m, int fd);
-void conn_destroy (struct conn *c); /* api.c */
+
+/* conn.c: interfaces made, deleted, connected */
+int conn_new (struct conn **out, struct sock *s, memif_conn_args_t *args,
+	      memif_connection_update_t *on_connect,
+	      memif_connection_update_t *on_disconnect,
+	      core_interrupt_t *on_interrupt, void *private_ctx);
+void conn_destroy (struct conn *c);
 
 /* queue.c */
 int queue_setup_client (struct conn *c);
 int queue_setup_server (struct conn *c);
 void queue_free_all (struct conn *c);
 void queue_apply_rx_mode (struct queue *q);
+
+/* datapath.c: what only some APIs expose */
+int dp_requeue (struct conn *c, memif_buffer_t *a, memif_buffer_t *b);
+int dp_set_next_free (struct conn *c, uint16_t qid, const memif_buffer_t *b);
 
 #endif

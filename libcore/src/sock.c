@@ -1,9 +1,11 @@
 /*
- * sock.c - the control channel's sockets: AF_UNIX SOCK_SEQPACKET listen,
- * accept and connect (filesystem or abstract names), and one 128-byte
- * message with at most one fd in each direction.
+ * sock.c - socket objects (a name that interfaces share, listening or
+ * connecting), and the control channel's sockets: AF_UNIX SOCK_SEQPACKET
+ * listen, accept and connect (filesystem or abstract names), and one
+ * 128-byte message with at most one fd in each direction.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stddef.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -133,8 +135,116 @@ sock_unlisten (struct sock *s)
     return;
   db_close_fd (s->db, s->listen_fd);
   s->listen_fd = -1;
-  if (s->filename[0] != '@')
+  /* A socket handed in was bound by someone else (systemd): its file is
+   * theirs. */
+  if (s->filename[0] != '@' && !s->listen_given)
     unlink (s->filename);
+  s->listen_given = false;
+}
+
+/* A listening AF_UNIX SOCK_SEQPACKET socket made elsewhere (socket
+ * activation) becomes s's listener; s owns fd from then on. */
+int
+sock_adopt_listener (struct sock *s, int fd)
+{
+  struct sockaddr_un sa;
+  socklen_t len = sizeof sa;
+  int type, acc, fl, err;
+  socklen_t tl = sizeof type, al = sizeof acc;
+
+  if (s->listen_fd >= 0)
+    return MEMIF_ERR_ALREADY;
+  if (s->type == SOCK_CLIENT)
+    return MEMIF_ERR_INVAL_ARG;
+  if (getsockopt (fd, SOL_SOCKET, SO_TYPE, &type, &tl) < 0)
+    return errno == ENOTSOCK ? MEMIF_ERR_FILE_NOT_SOCK : errno_to_memif (errno);
+  if (getsockname (fd, (struct sockaddr *) &sa, &len) < 0
+      || getsockopt (fd, SOL_SOCKET, SO_ACCEPTCONN, &acc, &al) < 0)
+    return errno_to_memif (errno);
+  if (sa.sun_family != AF_UNIX || type != SOCK_SEQPACKET || !acc)
+    return MEMIF_ERR_INVAL_ARG;
+  /* Accepting is bounded and never blocks the loop. */
+  if ((fl = fcntl (fd, F_GETFL)) < 0
+      || fcntl (fd, F_SETFL, fl | O_NONBLOCK) < 0)
+    return errno_to_memif (errno);
+  if ((err = db_fd_add (s->db, fd, FD_LISTENER, s, 0, MEMIF_FD_EVENT_READ)))
+    return err;
+  s->listen_fd = fd;
+  s->listen_given = true;
+  s->type = SOCK_LISTENER;
+  return 0;
+}
+
+/* ---- socket objects ------------------------------------------------------ */
+
+struct sock *
+sock_new (struct db *db, const char *filename, void *private_ctx)
+{
+  struct sock *s = db_zalloc (db, sizeof *s);
+
+  if (!s)
+    return NULL;
+  s->db = db;
+  s->listen_fd = -1;
+  s->private_ctx = private_ctx;
+  strncpy (s->filename, filename, sizeof s->filename - 1);
+  s->next = db->socks;
+  db->socks = s;
+  return s;
+}
+
+void
+sock_free (struct sock *s)
+{
+  struct db *db = s->db;
+  struct sock **pp;
+
+  while (s->pending)
+    session_close (s->pending);
+  sock_unlisten (s);
+  for (pp = &db->socks; *pp; pp = &(*pp)->next)
+    if (*pp == s)
+      {
+	*pp = s->next;
+	break;
+      }
+  if (db->default_sock == s)
+    db->default_sock = NULL;
+  db_free (db, s);
+}
+
+/* The socket's role is fixed by its first interface (or by a listener
+ * handed in). */
+int
+sock_attach (struct sock *s, bool master)
+{
+  int err;
+
+  if (s->type == SOCK_UNSET)
+    {
+      if (master && (err = sock_listen (s)))
+	return err;
+      s->type = master ? SOCK_LISTENER : SOCK_CLIENT;
+    }
+  else if (s->type != (master ? SOCK_LISTENER : SOCK_CLIENT))
+    return MEMIF_ERR_INVAL_ARG;
+  s->nconns++;
+  return 0;
+}
+
+/* Its last interface gone, a socket stops listening, unless its listener
+ * was handed in (that one is the application's to give only once). */
+void
+sock_detach (struct sock *s)
+{
+  if (--s->nconns)
+    return;
+  while (s->pending)
+    session_close (s->pending);
+  if (s->listen_given)
+    return;
+  sock_unlisten (s);
+  s->type = SOCK_UNSET;
 }
 
 /* Accept one pending connection: 1 when one was taken (or refused),

@@ -1,11 +1,13 @@
 #!/bin/bash
 # make install DESTDIR=<tmp>: every file where it belongs with its mode, the
-# libmemif.so symlink, a pc file that names the prefix and relocates with
-# PKG_CONFIG_SYSROOT_DIR; a libmemif application (install_loopback.c) built
-# with `pkg-config --cflags --libs libmemif` against the staged tree links
-# and runs a loopback exchange; a second install keeps an edited
-# configuration; make uninstall removes what install put there (and keeps the
-# edited configuration).
+# libmemif.so and libmemif4.so symlinks, pc files that name the prefix and
+# relocate with PKG_CONFIG_SYSROOT_DIR; a libmemif 3.1 application
+# (install_loopback.c) built with `pkg-config --cflags --libs libmemif` and
+# a 4.x one (install_loopback4.c) built with `pkg-config --cflags --libs
+# libmemif4` against the staged tree link (to libmemif.so.3 and
+# libmemif.so.4) and run a loopback exchange, dynamically and statically;
+# a second install keeps an edited configuration; make uninstall removes
+# what install put there (and keeps the edited configuration).
 . "$(dirname "$0")/lib.sh"
 command -v pkg-config >/dev/null || skip "needs pkg-config"
 command -v cc >/dev/null || skip "needs a C compiler"
@@ -28,6 +30,10 @@ expect 755 $P/lib/libmemif.so.3
 expect 644 $P/lib/libmemif.a
 expect 644 $P/include/libmemif.h
 expect 644 $P/lib/pkgconfig/libmemif.pc
+expect 755 $P/lib/libmemif.so.4
+expect 644 $P/lib/libmemif4.a
+expect 644 $P/include/libmemif4/libmemif.h
+expect 644 $P/lib/pkgconfig/libmemif4.pc
 expect 644 $P/share/man/man8/memifd.8
 expect 644 $P/share/man/man8/memifctl.8
 expect 644 $P/share/man/man5/memifd.conf.5
@@ -35,12 +41,17 @@ expect 644 $P/lib/systemd/system/memifd.service
 expect 644 $P/share/bash-completion/completions/memifctl
 expect 644 /etc/memifd/memifd.conf
 [ "$(readlink "$D$P/lib/libmemif.so")" = libmemif.so.3 ] || fail "libmemif.so is not a symlink to libmemif.so.3"
+[ "$(readlink "$D$P/lib/libmemif4.so")" = libmemif.so.4 ] || fail "libmemif4.so is not a symlink to libmemif.so.4"
 cmp -s "$TOP/build/memifd" "$D$P/sbin/memifd" || fail "memifd differs from the build"
 cmp -s "$TOP/conf/memifd.conf" "$D/etc/memifd/memifd.conf" || fail "default configuration differs"
 cmp -s "$TOP/libcore/include/libmemif.h" "$D$P/include/libmemif.h" || fail "header differs"
+cmp -s "$TOP/libcore/include4/libmemif.h" "$D$P/include/libmemif4/libmemif.h" || fail "4.x header differs"
 objdump -p "$D$P/lib/libmemif.so.3" | grep -q 'SONAME *libmemif.so.3' || fail "soname"
+objdump -p "$D$P/lib/libmemif.so.4" | grep -q 'SONAME *libmemif.so.4' || fail "soname 4"
+objdump -T "$D$P/lib/libmemif.so.3" | grep -q 'LIBMEMIF_3.1 *memif_init$' || fail "3.1 symbols not versioned"
+objdump -T "$D$P/lib/libmemif.so.4" | grep -q 'LIBMEMIF_4.0 *memif_set_listener_fd$' || fail "4.x symbols not versioned"
 n=$(find "$D" ! -type d | wc -l)
-[ "$n" = 13 ] || { find "$D" ! -type d; fail "$n files installed, expected 13"; }
+[ "$n" = 18 ] || { find "$D" ! -type d; fail "$n files installed, expected 18"; }
 "$D$P/sbin/memifd" --check-config -c "$D/etc/memifd/memifd.conf" || fail "installed config does not validate"
 
 log "pc file"
@@ -70,6 +81,33 @@ cc -std=c11 -o "$T/loopback-static" "$TOP/tests/integration/install_loopback.c" 
 	$(PKG_CONFIG_SYSROOT_DIR="$D" pkg-config --cflags libmemif) "$D$P/lib/libmemif.a" -lpthread ||
 	fail "static build"
 timeout 30 "$T/loopback-static" "$T/loop2.sock" || fail "static loopback exchange"
+
+log "pc file of the 4.x API"
+cat "$D$P/lib/pkgconfig/libmemif4.pc"
+[ "$(pkg-config --modversion libmemif4)" = 4.0 ] || fail "pc version 4"
+flags4=$(PKG_CONFIG_SYSROOT_DIR="$D" pkg-config --cflags --libs libmemif4) || fail "pkg-config libmemif4"
+echo "flags: $flags4"
+[[ $flags4 == *"-I$D$P/include/libmemif4"* && $flags4 == *"-L$D$P/lib"* && $flags4 == *-lmemif4* ]] ||
+	fail "4.x flags do not point into the staged tree: $flags4"
+
+log "a libmemif 4.x application built against the staged tree"
+# shellcheck disable=SC2086
+cc -std=c11 -Wall -Wextra -Werror -o "$T/loopback4" "$TOP/tests/integration/install_loopback4.c" $flags4 ||
+	fail "4.x build against the staged tree"
+LD_LIBRARY_PATH="$D$P/lib" ldd "$T/loopback4" | grep -q "libmemif.so.4 => $D$P/lib/libmemif.so.4" ||
+	fail "not linked with the staged libmemif.so.4"
+LD_LIBRARY_PATH="$D$P/lib" ldd "$T/loopback4" | grep -q "libmemif.so.3" && fail "the 4.x program also links libmemif.so.3"
+LD_LIBRARY_PATH="$D$P/lib" timeout 30 "$T/loopback4" "$T/loop4.sock" || fail "4.x loopback exchange"
+log "and statically"
+# shellcheck disable=SC2086
+cc -std=c11 -o "$T/loopback4-static" "$TOP/tests/integration/install_loopback4.c" \
+	$(PKG_CONFIG_SYSROOT_DIR="$D" pkg-config --cflags libmemif4) "$D$P/lib/libmemif4.a" -lpthread ||
+	fail "4.x static build"
+timeout 30 "$T/loopback4-static" "$T/loop5.sock" || fail "4.x static loopback exchange"
+log "each program needs its own API: the 4.x one does not build with the 3.1 flags"
+# shellcheck disable=SC2086
+cc -std=c11 -o "$T/wrong" "$TOP/tests/integration/install_loopback4.c" $flags 2>/dev/null &&
+	fail "the 4.x program built against the 3.1 header"
 
 log "second install over an edited configuration"
 echo '{ "bridges": [] }' >"$D/etc/memifd/memifd.conf"
