@@ -267,6 +267,30 @@ lb_create (struct pair *p, memif_conn_args_t *ma, memif_conn_args_t *sa,
 		       interrupts ? lb_on_interrupt : NULL, &p->s);
 }
 
+/* A master (id 3, secret msecret, mode mmode) and a slave (id sid,
+ * ssecret, smode) that it may refuse: 0 once the slave was disconnected. */
+static inline int
+lb_refused (struct pair *p, const char *tag, const char *msecret,
+	    const char *ssecret, int mmode, int smode, uint32_t sid)
+{
+  memif_conn_args_t ma, sa;
+  int err;
+
+  if ((err = lb_open (p, tag)))
+    return err;
+  lb_args (&ma, true, 3, 1, 8, 2048);
+  lb_args (&sa, false, sid, 1, 8, 2048);
+  ma.mode = (uint8_t) mmode;
+  sa.mode = (uint8_t) smode;
+  if (msecret)
+    strcpy ((char *) ma.secret, msecret);
+  if (ssecret)
+    strcpy ((char *) sa.secret, ssecret);
+  if ((err = lb_create (p, &ma, &sa, false)))
+    return err;
+  return LB_PUMP_UNTIL (p, p->s.disconnects > 0, 3000) ? 0 : -1;
+}
+
 static inline void
 lb_close (struct pair *p)
 {
