@@ -597,6 +597,15 @@ static void text_reload(const struct out *o, const json_t *args, const json_t *r
 
 		fprintf(o->fp, "failed:    %s: %s\n", JT(v, "name", n), JT(v, "error", e));
 	}
+	v = json_object_get(res, "metrics"); /* only when metrics.listen changed */
+	if (json_is_object(v)) {
+		char l[128], e[512];
+
+		fprintf(o->fp, "metrics:   %s\n", json_is_string(json_object_get(v, "listen"))
+			? JT(v, "listen", l) : "off");
+		if (json_object_get(v, "error"))
+			fprintf(o->fp, "failed:    metrics.listen: %s\n", JT(v, "error", e));
+	}
 }
 
 static void text_capture(const struct out *o, const json_t *args, const json_t *res)

@@ -384,6 +384,7 @@ static void bridge_host_lost(struct bridge *b)
 	log_warn("%s: %s: bridge down, %s", b->conf.name, b->host_error,
 		 b->host_attach_only ? "waiting for it to come back"
 				     : "making it again every second");
+	bridge_fold_bad_desc(b);
 	if (b->conn) {
 		r = memif_delete(&b->conn); /* the peer gets a DISCONNECT */
 		if (r != MEMIF_ERR_SUCCESS)
