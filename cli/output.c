@@ -213,6 +213,15 @@ static void detail_link(const struct out *o, const json_t *b)
 	else
 		fprintf(o->fp, "  %-17s%s\n", "last disconnect:",
 			JT(b, "state.disconnect_reason", a));
+	if (json_is_object(jget(b, "state.diagnosis"))) {
+		char m[512];
+
+		fprintf(o->fp, "  %-17s%s\n", "why down:",
+			JT(b, "state.diagnosis.message", m));
+		if (json_string_length(jget(b, "state.diagnosis.hint")))
+			fprintf(o->fp, "  %-17s%s\n", "what to do:",
+				JT(b, "state.diagnosis.hint", m));
+	}
 }
 
 /* Negotiated value when the link is up, else the configured one. */

@@ -55,6 +55,9 @@ struct bridge {
 	bool link_up, deleting;
 	time_t since;
 	char peer_name[64], peer_if_name[64], reason[128];
+	/* a slave's last connection attempt (diagnose.h): MEMIF_ERR_*, -1
+	 * none yet, -errno when its namespace could not be entered */
+	int connect_err;
 	/* while the host device is gone (port NULL): why; "" otherwise */
 	char host_error[128];
 	bool host_attach_only; /* reopen: only take a device that exists */

@@ -1,5 +1,6 @@
 /* bridge_json.c - a bridge as the BRIDGE and COUNTERS objects of README.md. */
 #include "bridge_int.h"
+#include "diagnose.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -175,11 +176,15 @@ static json_t *queue_packets_json(struct bridge *b, bool rx)
 
 static json_t *state_json(struct bridge *b)
 {
-	char when[32];
+	struct diag_input di = { .mc = &b->conf.memif, .link_up = b->link_up,
+				 .connect_err = b->connect_err, .reason = b->reason,
+				 .host_error = b->host_error };
 	int polling = (int)bridge_rx_polling(b);
+	char when[32];
+	json_t *st;
 
 	bridge_format_time(b->since, when, sizeof(when));
-	return json_pack("{s:s, s:s, s:I, s:s, s:s, s:s, s:i, s:i, s:o, s:o, s:i, s:i, s:i, s:s, s:s}",
+	st = json_pack("{s:s, s:s, s:I, s:s, s:s, s:s, s:i, s:i, s:o, s:o, s:i, s:i, s:i, s:s, s:s}",
 			 "link", b->link_up ? "up" : "down",
 			 "since", when,
 			 "since_epoch", (json_int_t)b->since,
@@ -195,6 +200,9 @@ static json_t *state_json(struct bridge *b)
 			 "buffer_size", b->link_up ? (int)b->buffer_size : 0,
 			 "host_state", b->port ? b->port->ops->state(b->port) : "gone",
 			 "host_error", b->host_error);
+	if (st)
+		json_object_set_new(st, "diagnosis", diagnose_link(&di));
+	return st;
 }
 
 json_t *bridge_capture_to_json(struct bridge *b)
