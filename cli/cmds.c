@@ -10,6 +10,7 @@
 
 #include "ctl.h"
 #include "output.h"
+#include "top.h"
 
 #ifndef MEMIFD_VERSION
 #define MEMIFD_VERSION "0.0.0"
@@ -107,7 +108,13 @@ static const struct kw kw_capture[] = {
 	{ NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL },
 };
 
-static cmd_run_fn run_help, run_quit, run_monitor;
+static const struct kw kw_top[] = {
+	{ "count", KW_UINT, NULL, "count", NULL, NULL,
+	  "N", "0, until interrupted", "refresh N times, then stop" },
+	{ NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL },
+};
+
+static cmd_run_fn run_help, run_quit, run_monitor, run_top;
 
 static const struct cmd cmd_capture[] = {
 	{ .name = "start", .request = "capture", .fixed = "{\"action\": \"start\"}",
@@ -143,6 +150,14 @@ const struct cmd cmd_table[] = {
 	  .help = "record the frames of a bridge in a pcap file", .sub = cmd_capture },
 	{ .name = "monitor", .request = "monitor", .run = run_monitor,
 	  .help = "print link and bridge events as they happen, until interrupted" },
+	{ .name = "top", .request = "stats", .run = run_top, .synopsis = "[NAME] [count N]",
+	  .help = "per-bridge rates (frames/s, bits/s, drops/s by reason), refreshed every second",
+	  .args = { { ARG_BRIDGE, "name", true } }, .kws = kw_top,
+	  .more = "On a terminal the table is redrawn every second until Ctrl-C; "
+		  "otherwise, and with -j, one refresh follows the other (with -j one "
+		  "JSON object a line: time, interval and per bridge and direction pps, "
+		  "bps, errors_ps, drops_ps and drops per reason). A counter that went "
+		  "back (stats reset) counts from 0." },
 	{ .name = "ping", .request = "ping",
 	  .help = "check that memifd answers, print its uptime" },
 	{ .name = "version", .request = "version",
@@ -323,6 +338,35 @@ static int run_monitor(struct cli *cli, const struct cmd *cmd, json_t *args)
 	if (got_sigint && isatty(STDOUT_FILENO))
 		fputc('\n', stdout);	/* the next prompt after "^C" */
 	sigaction(SIGINT, &old, NULL);
+	return ret;
+}
+
+static int run_top(struct cli *cli, const struct cmd *cmd, json_t *args)
+{
+	unsigned long count = (unsigned long)json_integer_value(json_object_get(args, "count"));
+	json_t *stats = json_object(), *name = json_object_get(args, "name"), *err = NULL;
+	struct ctl c;
+	int ret, r;
+
+	(void)cmd;
+	if (name)
+		json_object_set(stats, "name", name);
+	ret = cli_connect(cli, &c);
+	if (!ret) {
+		r = top_run(&c, stats, count, cli->json, &err);
+		if (r == -EINVAL) {
+			const char *msg = json_string_value(json_object_get(err, "message"));
+
+			util_err("%s", msg ? msg : "memifd refused stats");
+			ret = CLI_REFUSED;
+		} else if (r) {
+			util_err("lost memifd at %s: %s", cli->socket, ctl_strerror(r));
+			ret = CLI_UNREACHABLE;
+		}
+		ctl_close(&c);
+	}
+	json_decref(err);
+	json_decref(stats);
 	return ret;
 }
 

@@ -293,6 +293,14 @@ static void man_tail(FILE *fp)
 	      "7 5, tx 4 6\\fR, the frames on each queue memifd serves since the link came "
 	      "up, and \\fBqueues: rx 2, tx 2, serving rx 1, tx 1\\fR when the peer brought "
 	      "more queues than memifd is configured to serve.\n"
+	      ".PP\nWhile a link is down, \\fBshow\\fR\\ \\fINAME\\fR says why in "
+	      "\\fBwhy down:\\fR and what to do about it in \\fBwhat to do:\\fR: nobody "
+	      "listens on the socket (no file, or a stale one), its directory is "
+	      "missing, the peer listens on an abstract socket where memifd expects a "
+	      "file or the reverse, permission denied on the socket file, the peer "
+	      "refused (secret, id, mode), the namespace is missing, a master waits "
+	      "for its slave or lost its socket file, or the host device is gone "
+	      "(JSON: \\fBstate.diagnosis\\fR).\n"
 	      ".SH EXIT STATUS\n", fp);
 	for (const struct cli_exit *e = cli_exits; e->meaning; e++) {
 		fprintf(fp, ".TP\n.B %d\n", e->code);

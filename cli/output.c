@@ -213,6 +213,15 @@ static void detail_link(const struct out *o, const json_t *b)
 	else
 		fprintf(o->fp, "  %-17s%s\n", "last disconnect:",
 			JT(b, "state.disconnect_reason", a));
+	if (json_is_object(jget(b, "state.diagnosis"))) {
+		char m[512];
+
+		fprintf(o->fp, "  %-17s%s\n", "why down:",
+			JT(b, "state.diagnosis.message", m));
+		if (json_string_length(jget(b, "state.diagnosis.hint")))
+			fprintf(o->fp, "  %-17s%s\n", "what to do:",
+				JT(b, "state.diagnosis.hint", m));
+	}
 }
 
 /* Negotiated value when the link is up, else the configured one. */
@@ -596,6 +605,15 @@ static void text_reload(const struct out *o, const json_t *args, const json_t *r
 		char n[64], e[256];
 
 		fprintf(o->fp, "failed:    %s: %s\n", JT(v, "name", n), JT(v, "error", e));
+	}
+	v = json_object_get(res, "metrics"); /* only when metrics.listen changed */
+	if (json_is_object(v)) {
+		char l[128], e[512];
+
+		fprintf(o->fp, "metrics:   %s\n", json_is_string(json_object_get(v, "listen"))
+			? JT(v, "listen", l) : "off");
+		if (json_object_get(v, "error"))
+			fprintf(o->fp, "failed:    metrics.listen: %s\n", JT(v, "error", e));
 	}
 }
 

@@ -264,6 +264,7 @@ int bridge_new(struct loop *l, const struct bridge_conf *bc, bool from_config,
 	b->from_config = from_config;
 	b->loop = l;
 	b->since = time(NULL);
+	b->connect_err = -1;
 	b->max_to_host = bc->host.mtu ? bc->host.mtu +
 			 (bc->memif.mode == MM_ETHERNET ? 18 : 0) : UINT_MAX;
 	b->poller.poll = bridge_io_poll;
@@ -384,6 +385,7 @@ static void bridge_host_lost(struct bridge *b)
 	log_warn("%s: %s: bridge down, %s", b->conf.name, b->host_error,
 		 b->host_attach_only ? "waiting for it to come back"
 				     : "making it again every second");
+	bridge_fold_bad_desc(b);
 	if (b->conn) {
 		r = memif_delete(&b->conn); /* the peer gets a DISCONNECT */
 		if (r != MEMIF_ERR_SUCCESS)
@@ -446,10 +448,15 @@ void bridge_tick(struct bridge *b)
 	bridge_check_refusal(b);
 	if (b->link_up || b->conf.memif.is_master || !b->conn)
 		return;
-	if (netns_enter(b->conf.memif.netns, &saved))
+	r = netns_enter(b->conf.memif.netns, &saved);
+	if (r) {
+		b->connect_err = r;
 		return;
+	}
 	r = memif_request_connection(b->conn);
 	netns_leave(saved);
+	if (r != MEMIF_ERR_ALRCONN)
+		b->connect_err = r;
 	if (r != MEMIF_ERR_SUCCESS && r != MEMIF_ERR_ALRCONN)
 		log_debug("%s: connect: %s", b->conf.name, memif_strerror(r));
 }

@@ -14,6 +14,27 @@
 struct bridge;
 struct loop;
 
+struct dir_counters {
+	uint64_t packets, bytes;
+	uint64_t ring_full, host_full, oversize, peer_down, bad_desc;
+	uint64_t errors;
+	uint64_t blocked; /* the host said EAGAIN: held for a retry, not lost */
+};
+
+struct bridge_counters {
+	struct dir_counters to_host, to_memif;
+	uint64_t link_ups, link_downs;
+	uint64_t host_losses; /* the host device vanished (port recover) */
+};
+
+/* What the link and the host are now. */
+struct bridge_gauges {
+	unsigned link_up;		       /* 1 or 0 */
+	unsigned rx_queues, tx_queues; /* negotiated; 0 while down */
+	unsigned rx_polling;	       /* receive queues busy-polled now */
+	unsigned host_up;		       /* 1: the host port is "up" */
+};
+
 /* Receives every event object (link up/down); takes the reference. */
 typedef void bridge_event_fn(json_t *event);
 void bridge_set_event_hook(bridge_event_fn *fn);
@@ -35,7 +56,12 @@ void bridge_tick(struct bridge *b);
 /* New JSON objects (caller owns): the BRIDGE and COUNTERS of README.md. */
 json_t *bridge_to_json(struct bridge *b);
 json_t *bridge_counters_to_json(struct bridge *b);
+/* Zeroes the counters that stats and show report (not the totals). */
 void bridge_counters_reset(struct bridge *b);
+/* The counters since the bridge was made, never zeroed by a reset (for
+ * the metrics: monotonic while the bridge exists). */
+void bridge_counters_total(struct bridge *b, struct bridge_counters *out);
+void bridge_get_gauges(struct bridge *b, struct bridge_gauges *g);
 
 /* Starts mirroring the bridge's frames into file (a new pcap file; see
  * capture.h for the arguments).  -EBUSY while a capture records; 0 or

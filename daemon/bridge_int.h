@@ -13,19 +13,6 @@
 #include "loop.h"
 #include "port.h"
 
-struct dir_counters {
-	uint64_t packets, bytes;
-	uint64_t ring_full, host_full, oversize, peer_down, bad_desc;
-	uint64_t errors;
-	uint64_t blocked; /* the host said EAGAIN: held for a retry, not lost */
-};
-
-struct bridge_counters {
-	struct dir_counters to_host, to_memif;
-	uint64_t link_ups, link_downs;
-	uint64_t host_losses; /* the host device vanished (port recover) */
-};
-
 /* A receive queue: slots of an unfinished chain are carried over. */
 struct rxq {
 	memif_buffer_t *bufs; /* ring_size entries */
@@ -68,6 +55,9 @@ struct bridge {
 	bool link_up, deleting;
 	time_t since;
 	char peer_name[64], peer_if_name[64], reason[128];
+	/* a slave's last connection attempt (diagnose.h): MEMIF_ERR_*, -1
+	 * none yet, -errno when its namespace could not be entered */
+	int connect_err;
 	/* while the host device is gone (port NULL): why; "" otherwise */
 	char host_error[128];
 	bool host_attach_only; /* reopen: only take a device that exists */
@@ -81,8 +71,11 @@ struct bridge {
 	struct rxq *rxq; /* n_rxq entries (the counts at link up) */
 	struct txq *txq;
 	unsigned n_rxq, n_txq;
+	/* ctr.to_host.bad_desc holds those of memif interfaces already
+	 * deleted; libcore counts the current one's, from bad_desc_base */
 	struct bridge_counters ctr;
 	uint64_t bad_desc_base;
+	struct bridge_counters ctr_reset; /* the sum of ctr at each reset */
 	bool host_blocked; /* waiting for the host port to become writable */
 	/* link up, before the peer's first receive slot: host input is left
 	 * in the host's queue and looked at again by hold_timer */
@@ -91,6 +84,10 @@ struct bridge {
 	struct loop_timer hold_timer;
 	struct capture *cap; /* NULL: no capture */
 };
+
+/* bridge_json.c: keeps the current memif interface's bad_desc in ctr
+ * before it is deleted */
+void bridge_fold_bad_desc(struct bridge *b);
 
 /* bridge_io.c */
 int bridge_io_start(struct bridge *b); /* on connect: queues, refill, modes */

@@ -1,5 +1,6 @@
 /* bridge_json.c - a bridge as the BRIDGE and COUNTERS objects of README.md. */
 #include "bridge_int.h"
+#include "diagnose.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -19,13 +20,22 @@ static json_t *dir_json(const struct dir_counters *c)
 			 "blocked", (json_int_t)c->blocked);
 }
 
+/* bad_desc of the memif interfaces deleted since the last reset, and of
+ * the current one */
 static uint64_t bridge_bad_desc(struct bridge *b)
 {
+	uint64_t n = b->ctr.to_host.bad_desc;
 	memif_conn_stats_t st;
 
 	if (!b->conn || memif_get_conn_stats(b->conn, &st) != MEMIF_ERR_SUCCESS)
-		return 0;
-	return st.bad_desc >= b->bad_desc_base ? st.bad_desc - b->bad_desc_base : 0;
+		return n;
+	return n + (st.bad_desc >= b->bad_desc_base ? st.bad_desc - b->bad_desc_base : 0);
+}
+
+void bridge_fold_bad_desc(struct bridge *b)
+{
+	b->ctr.to_host.bad_desc = bridge_bad_desc(b);
+	b->bad_desc_base = 0; /* the next interface counts from 0 */
 }
 
 json_t *bridge_counters_to_json(struct bridge *b)
@@ -42,13 +52,65 @@ json_t *bridge_counters_to_json(struct bridge *b)
 			 "last_disconnect_reason", b->reason);
 }
 
+static void dir_add(struct dir_counters *sum, const struct dir_counters *c)
+{
+	sum->packets += c->packets;
+	sum->bytes += c->bytes;
+	sum->ring_full += c->ring_full;
+	sum->host_full += c->host_full;
+	sum->oversize += c->oversize;
+	sum->peer_down += c->peer_down;
+	sum->bad_desc += c->bad_desc;
+	sum->errors += c->errors;
+	sum->blocked += c->blocked;
+}
+
+/* sum += the counters as stats reports them now */
+static void counters_add(struct bridge *b, struct bridge_counters *sum)
+{
+	struct dir_counters to_host = b->ctr.to_host;
+
+	to_host.bad_desc = bridge_bad_desc(b);
+	dir_add(&sum->to_host, &to_host);
+	dir_add(&sum->to_memif, &b->ctr.to_memif);
+	sum->link_ups += b->ctr.link_ups;
+	sum->link_downs += b->ctr.link_downs;
+	sum->host_losses += b->ctr.host_losses;
+}
+
+void bridge_counters_total(struct bridge *b, struct bridge_counters *out)
+{
+	*out = b->ctr_reset;
+	counters_add(b, out);
+}
+
 void bridge_counters_reset(struct bridge *b)
 {
 	memif_conn_stats_t st;
 
+	counters_add(b, &b->ctr_reset);
 	memset(&b->ctr, 0, sizeof(b->ctr));
+	b->bad_desc_base = 0;
 	if (b->conn && memif_get_conn_stats(b->conn, &st) == MEMIF_ERR_SUCCESS)
 		b->bad_desc_base = st.bad_desc;
+}
+
+static unsigned bridge_rx_polling(struct bridge *b)
+{
+	unsigned n = 0;
+
+	for (unsigned q = 0; b->link_up && q < b->n_rxq; q++)
+		n += b->rxq[q].polling;
+	return n;
+}
+
+void bridge_get_gauges(struct bridge *b, struct bridge_gauges *g)
+{
+	g->link_up = b->link_up;
+	g->rx_queues = b->link_up ? b->nrx : 0;
+	g->tx_queues = b->link_up ? b->ntx : 0;
+	g->rx_polling = bridge_rx_polling(b);
+	g->host_up = b->port && !strcmp(b->port->ops->state(b->port), "up");
 }
 
 static json_t *str_or_null(const char *s)
@@ -114,13 +176,15 @@ static json_t *queue_packets_json(struct bridge *b, bool rx)
 
 static json_t *state_json(struct bridge *b)
 {
+	struct diag_input di = { .mc = &b->conf.memif, .link_up = b->link_up,
+				 .connect_err = b->connect_err, .reason = b->reason,
+				 .host_error = b->host_error };
+	int polling = (int)bridge_rx_polling(b);
 	char when[32];
-	int polling = 0;
+	json_t *st;
 
-	for (unsigned q = 0; b->link_up && q < b->n_rxq; q++)
-		polling += b->rxq[q].polling;
 	bridge_format_time(b->since, when, sizeof(when));
-	return json_pack("{s:s, s:s, s:I, s:s, s:s, s:s, s:i, s:i, s:o, s:o, s:i, s:i, s:i, s:s, s:s}",
+	st = json_pack("{s:s, s:s, s:I, s:s, s:s, s:s, s:i, s:i, s:o, s:o, s:i, s:i, s:i, s:s, s:s}",
 			 "link", b->link_up ? "up" : "down",
 			 "since", when,
 			 "since_epoch", (json_int_t)b->since,
@@ -136,6 +200,9 @@ static json_t *state_json(struct bridge *b)
 			 "buffer_size", b->link_up ? (int)b->buffer_size : 0,
 			 "host_state", b->port ? b->port->ops->state(b->port) : "gone",
 			 "host_error", b->host_error);
+	if (st)
+		json_object_set_new(st, "diagnosis", diagnose_link(&di));
+	return st;
 }
 
 json_t *bridge_capture_to_json(struct bridge *b)

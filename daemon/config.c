@@ -1,5 +1,6 @@
 /* config.c - JSON configuration -> validated structs, with positioned errors. */
 #include "config_int.h"
+#include "http.h"
 #include "log.h"
 
 #include <errno.h>
@@ -239,6 +240,20 @@ static void parse_control(struct vctx *v, json_t *obj, struct control_conf *cc)
 		      sizeof(unsigned));
 }
 
+static void parse_metrics(struct vctx *v, json_t *obj, struct metrics_conf *mc)
+{
+	static const char *const keys[] = { "listen", NULL };
+	struct sockaddr_storage ss;
+	socklen_t len;
+
+	conf_check_keys(v, obj, "metrics", keys);
+	if (conf_get_string(v, obj, "metrics", "listen", mc->listen,
+			    sizeof(mc->listen)) &&
+	    http_addr_parse(mc->listen, &ss, &len))
+		conf_err(v, "metrics.listen", false, "must be IPV4:PORT, "
+			 "[IPV6]:PORT or an absolute unix socket path");
+}
+
 /* Conflicts between bridges: names, memif endpoints, host devices. */
 static void check_unique(struct vctx *v, struct config *cfg)
 {
@@ -320,7 +335,7 @@ struct config *config_new_default(void)
 
 static void parse_top(struct vctx *v, json_t *root, struct config *cfg)
 {
-	static const char *const keys[] = { "control", "log_level",
+	static const char *const keys[] = { "control", "metrics", "log_level",
 		"max_bridges", "bridges", NULL };
 	char level[16];
 	json_t *j;
@@ -332,6 +347,8 @@ static void parse_top(struct vctx *v, json_t *root, struct config *cfg)
 	conf_check_keys(v, root, "", keys);
 	if ((j = conf_get_object(v, root, "", "control")))
 		parse_control(v, j, &cfg->control);
+	if ((j = conf_get_object(v, root, "", "metrics")))
+		parse_metrics(v, j, &cfg->metrics);
 	if (conf_get_string(v, root, "", "log_level", level, sizeof(level))) {
 		cfg->log_level = log_level_parse(level);
 		if (cfg->log_level < 0) {

@@ -83,8 +83,14 @@ struct control_conf {
 	unsigned max_clients;
 };
 
+/* The metrics endpoint: "" = off. */
+struct metrics_conf {
+	char listen[CONF_PATH_MAX]; /* "IPV4:PORT", "[IPV6]:PORT" or a path */
+};
+
 struct config {
 	struct control_conf control;
+	struct metrics_conf metrics;
 	int log_level; /* syslog priority */
 	unsigned max_bridges;
 	struct bridge_conf *bridges; /* owned */

@@ -2,6 +2,7 @@
 #include "bridge.h"
 #include "log.h"
 #include "memifd.h"
+#include "metrics.h"
 #include "mgmt.h"
 #include "mif.h"
 #include "notify.h"
@@ -44,6 +45,15 @@ void memifd_event(json_t *ev)
 	memifd_update_status();
 }
 
+int memifd_reload_config(struct memifd *d, json_t **diff, char *msg, size_t len)
+{
+	int r = bridges_reload(d, diff, msg, len);
+
+	if (!r)
+		metrics_reload(d, *diff);
+	return r;
+}
+
 static void memifd_reload(struct memifd *d)
 {
 	json_t *diff = NULL;
@@ -51,7 +61,7 @@ static void memifd_reload(struct memifd *d)
 
 	log_notice("SIGHUP: reloading %s", d->config_path);
 	notify_send("RELOADING=1");
-	if (bridges_reload(d, &diff, msg, sizeof(msg)))
+	if (memifd_reload_config(d, &diff, msg, sizeof(msg)))
 		log_err("reload: %s", msg);
 	json_decref(diff);
 	notify_send("READY=1");
@@ -110,6 +120,11 @@ static int memifd_start(struct memifd *d)
 		log_err("%s", msg);
 		return r;
 	}
+	r = metrics_apply(d, msg, sizeof(msg));
+	if (r) {
+		log_err("metrics.listen %s", msg);
+		return r;
+	}
 	/* last: a client that finds the socket finds every bridge */
 	mif_mkdir_parent(d->cfg->control.socket);
 	r = mgmt_open(d, &d->cfg->control, &d->mgmt);
@@ -150,6 +165,7 @@ int memifd_run(struct config *cfg, const char *config_path, int level_override)
 	notify_send("STOPPING=1");
 stop:
 	bridges_fini(&d);
+	metrics_close(&d);
 	mgmt_close(d.mgmt);
 	d.mgmt = NULL;
 	mif_fini();

@@ -13,6 +13,7 @@
 #include "loop.h"
 
 struct bridge;
+struct metrics;
 struct mgmt;
 
 struct memifd {
@@ -22,6 +23,7 @@ struct memifd {
 	struct bridge **bridges; /* owned, in creation order */
 	size_t n_bridges;
 	struct mgmt *mgmt;
+	struct metrics *metrics; /* NULL: no metrics endpoint (metrics.c) */
 	struct loop_timer tick;
 	time_t started;
 	int log_level_override; /* -l, or -1 */
@@ -42,6 +44,8 @@ struct bridge *bridges_find(struct memifd *d, const char *name);
  * {"added", "removed", "changed", "unchanged", "failed"}. */
 int bridges_reload(struct memifd *d, json_t **diff, char *msg, size_t len);
 void bridges_fini(struct memifd *d);
+/* memifd.c: bridges_reload, then the metrics endpoint follows the file. */
+int memifd_reload_config(struct memifd *d, json_t **diff, char *msg, size_t len);
 unsigned bridges_links_up(struct memifd *d);
 
 /* memifd.c: blocks the signals memifd handles (before any thread or

@@ -189,7 +189,7 @@ static int cmd_reload(struct memifd *d, struct mgmt_client *c, json_t *args,
 
 	(void)c, (void)args;
 	notify_send("RELOADING=1");
-	r = bridges_reload(d, result, msg, len);
+	r = memifd_reload_config(d, result, msg, len);
 	notify_send("READY=1");
 	memifd_update_status();
 	return r;

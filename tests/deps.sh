@@ -30,6 +30,8 @@ bin jq jq
 bin strace strace
 bin systemd-analyze systemd
 bin man man-db
+# the metrics test: promtool check metrics, and a real Prometheus scraping memifd
+bin promtool prometheus
 [ -z "$need" ] && exit 0
 if [ "$(id -u)" != 0 ]; then
     echo "memifd: missing packages:$need (run as root, or: apt-get install$need)" >&2

@@ -16,7 +16,7 @@ note "refused: exit 1, the daemon's message on stderr"
 
 # 2: usage errors, found before anything is sent.
 run frobnicate; expect_rc 2
-expect_err "^memifctl: unknown command 'frobnicate'; valid: show stats create delete reload capture monitor ping version help"
+expect_err "^memifctl: unknown command 'frobnicate'; valid: show stats create delete reload capture monitor top ping version help"
 run s; expect_rc 2; expect_err "^memifctl: ambiguous command 's': show stats$"
 run c; expect_rc 2; expect_err "^memifctl: ambiguous command 'c': create capture$"
 run create v9 r slave; expect_rc 2

@@ -198,6 +198,36 @@ static void each_top_validation(void **state)
 		   "\"memif\": {\"id\": 1}}]}", "more than max_bridges");
 	expect_one("{\"bridges\": [{\"name\": \"a_name_longer_than_15\"}]}",
 		   "host.name is required when the bridge name is longer");
+	expect_one("{\"metrics\": {\"listen\": \"localhost:9638\"}}",
+		   "t.conf:1:24: metrics.listen: must be IPV4:PORT");
+	expect_one("{\"metrics\": {\"listen\": \"127.0.0.1:0\"}}", "metrics.listen");
+	expect_one("{\"metrics\": {\"listen\": \"[::1]\"}}", "metrics.listen");
+	expect_one("{\"metrics\": {\"port\": 1}}", "metrics.port: unknown key");
+	expect_one("{\"metrics\": 1}", "metrics: must be an object");
+}
+
+static void metrics_listen_forms(void **state)
+{
+	static const char *const ok[] = { "127.0.0.1:9638", "0.0.0.0:1",
+		"[::1]:9638", "[::]:65535", "/run/memifd/metrics.sock" };
+	struct config *cfg;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		char text[128];
+		struct config_errors e;
+
+		snprintf(text, sizeof(text), "{\"metrics\": {\"listen\": \"%s\"}}", ok[i]);
+		e = load(text, &cfg);
+		if (e.n)
+			dump(&e);
+		assert_int_equal(e.n, 0);
+		assert_string_equal(cfg->metrics.listen, ok[i]);
+		config_free(cfg);
+	}
+	load("{}", &cfg);
+	assert_string_equal(cfg->metrics.listen, ""); /* off unless configured */
+	config_free(cfg);
 }
 
 static void conflicts_between_bridges(void **state)
@@ -343,6 +373,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(default_file_parses_with_defaults),
+		cmocka_unit_test(metrics_listen_forms),
 		cmocka_unit_test(rx_mode_defaults_to_adaptive),
 		cmocka_unit_test(example_file_is_valid),
 		cmocka_unit_test(syntax_error_names_line_and_column),
