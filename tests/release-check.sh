@@ -108,6 +108,11 @@ mnt /dev --rbind /dev
 mount --make-rslave "$ROOT/dev"
 mnt /run -t tmpfs -o mode=0755 tmpfs
 cp -L /etc/resolv.conf "$ROOT/etc/resolv.conf" 2>/dev/null
+# shared/ beside the tree, as CI has it (the VPP the vpp_* tests run)
+if [ -d "$TOP/../shared" ]; then
+	mnt /root/shared --bind "$(cd "$TOP/../shared" && pwd)"
+	mount -o remount,bind,ro "$ROOT/root/shared" || die "remount shared/ read-only"
+fi
 
 say "copying the tree (git archive HEAD: $(git -C "$TOP" log -1 --format='%h %s'))"
 rm -rf "$ROOT/root/memifd"
