@@ -263,20 +263,6 @@ memif_create (memif_conn_handle_t *conn, memif_conn_args_t *args,
 	      memif_connection_update_t *on_disconnect,
 	      memif_interrupt_t *on_interrupt, void *private_ctx)
 {
-  struct sock *s;
-  struct conn *c;
-  int err;
-
-  if (!conn || !args)
-    return MEMIF_ERR_INVAL_ARG;
-  if (*conn)
-    return MEMIF_ERR_CONN;
-  s = args->socket ? args->socket : (global_db ? global_db->default_sock : NULL);
-  if (!s)
-    return MEMIF_ERR_INVAL_ARG;
-  if ((err = conn_new (&c, s, args, on_connect, on_disconnect, on_interrupt,
-		       private_ctx)))
-    return err;
-  *conn = c;
-  return MEMIF_ERR_SUCCESS;
+  return conn_new (conn, args, global_db ? global_db->default_sock : NULL,
+		   on_connect, on_disconnect, on_interrupt, private_ctx);
 }

@@ -268,20 +268,9 @@ memif_create (memif_conn_handle_t *conn, memif_conn_args_t *args,
 	      memif_connection_update_t *on_disconnect,
 	      memif_on_interrupt_t *on_interrupt, void *private_ctx)
 {
-  struct conn *c;
-  int err;
-
-  if (!conn || !args)
-    return MEMIF_ERR_INVAL_ARG;
-  if (*conn)
-    return MEMIF_ERR_CONN;
-  if (!args->socket) /* 4.x has no default socket */
-    return MEMIF_ERR_INVAL_ARG;
-  if ((err = conn_new (&c, args->socket, args, on_connect, on_disconnect,
-		       on_interrupt, private_ctx)))
-    return err;
-  *conn = c;
-  return MEMIF_ERR_SUCCESS;
+  /* 4.x has no default socket */
+  return conn_new (conn, args, NULL, on_connect, on_disconnect, on_interrupt,
+		   private_ctx);
 }
 
 API int

@@ -35,18 +35,27 @@ id_taken (struct db *db, struct sock *s, uint32_t id, bool master)
   return false;
 }
 
-/* memif_create on socket s (the API picked it); defaults are written back
- * into args, as libmemif does. */
+/* memif_create of both APIs: the interface on args->socket, or on dflt
+ * when that is NULL (3.1's default socket; 4.x has none and passes NULL).
+ * Defaults are written back into args, as libmemif does. */
 int
-conn_new (struct conn **out, struct sock *s, memif_conn_args_t *args,
-	  memif_connection_update_t *on_connect,
+conn_new (memif_conn_handle_t *conn, memif_conn_args_t *args,
+	  struct sock *dflt, memif_connection_update_t *on_connect,
 	  memif_connection_update_t *on_disconnect,
 	  core_interrupt_t *on_interrupt, void *private_ctx)
 {
-  struct db *db = s->db;
+  struct sock *s;
+  struct db *db;
   struct conn *c;
   int err;
 
+  if (!conn || !args)
+    return MEMIF_ERR_INVAL_ARG;
+  if (*conn)
+    return MEMIF_ERR_CONN;
+  if (!(s = args->socket ? args->socket : dflt))
+    return MEMIF_ERR_INVAL_ARG;
+  db = s->db;
   if ((err = conn_args_check (args)))
     return err;
   if (id_taken (db, s, args->interface_id, args->is_master != 0))
@@ -70,9 +79,9 @@ conn_new (struct conn **out, struct sock *s, memif_conn_args_t *args,
     }
   c->next = db->conns;
   db->conns = c;
-  *out = c;
   if (!c->is_master)
     conn_try_connect (c); /* failing only arms the reconnect timer */
+  *conn = c;
   return MEMIF_ERR_SUCCESS;
 }
 

@@ -339,8 +339,8 @@ int conn_try_connect (struct conn *c);
 void handshake_dispatch (struct session *ses, const struct msg *m, int fd);
 
 /* conn.c: interfaces made, deleted, connected */
-int conn_new (struct conn **out, struct sock *s, memif_conn_args_t *args,
-	      memif_connection_update_t *on_connect,
+int conn_new (memif_conn_handle_t *conn, memif_conn_args_t *args,
+	      struct sock *dflt, memif_connection_update_t *on_connect,
 	      memif_connection_update_t *on_disconnect,
 	      core_interrupt_t *on_interrupt, void *private_ctx);
 void conn_destroy (struct conn *c);

@@ -1,7 +1,10 @@
 /*
  * loopback.h - a master and a slave in one process, each with its own
  * per-thread database and library-owned epoll, pumped alternately.  Only
- * the public libmemif API is used.  Shared by the loopback tests.
+ * the public libmemif API is used.  Shared by the loopback tests of both
+ * APIs: it is written in the 3.1 spelling, and loopback4.h spells the few
+ * 3.1 calls it makes (memif_per_thread_*) over the 4.x API, then includes
+ * this file.
  */
 #ifndef TEST_LOOPBACK_H
 #define TEST_LOOPBACK_H
