@@ -10,6 +10,7 @@
 #include "notify.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <unistd.h>
 #include <stdlib.h>
@@ -71,6 +72,63 @@ static int select_bridges(struct memifd *d, json_t *args, json_t **list,
 		return -ENOENT;
 	}
 	return 0;
+}
+
+/* Is real (a resolved path) dir or under it? */
+static bool path_under(const char *real, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	while (n > 1 && dir[n - 1] == '/')
+		n--;
+	return !strncmp(real, dir, n) && (real[n] == '\0' || real[n] == '/' ||
+					  (n == 1 && dir[0] == '/'));
+}
+
+static bool has_dotdot(const char *p)
+{
+	for (const char *s = p; (s = strstr(s, "..")); s += 2)
+		if ((s == p || s[-1] == '/') && (s[2] == '\0' || s[2] == '/'))
+			return true;
+	return false;
+}
+
+/* May client c have memifd open file (what: "file", "host.read", ...)?
+ * Root may name any; others only files under control.pcap_dir, resolved
+ * (no "..", no symbolic link that leads out).  -EPERM with msg. */
+static int path_allowed(struct memifd *d, struct mgmt_client *c,
+			const char *what, const char *file, char *msg, size_t len)
+{
+	const char *dir = d->cfg->control.pcap_dir;
+	char real[PATH_MAX], rdir[PATH_MAX], parent[PATH_MAX], *slash;
+	bool ok = false;
+
+	if (mgmt_client_uid(c) == 0 || !file || !file[0])
+		return 0;
+	if (!dir[0]) {
+		snprintf(msg, len, "%s: only root may have memifd open files on its "
+			 "side (control.pcap_dir is not set); stream the capture "
+			 "instead: memifctl capture NAME -w FILE", what);
+		return -EPERM;
+	}
+	if (file[0] == '/' && !has_dotdot(file) && realpath(dir, rdir)) {
+		if (realpath(file, real)) {
+			ok = path_under(real, rdir);
+		} else if (errno == ENOENT) {
+			snprintf(parent, sizeof(parent), "%s", file);
+			slash = strrchr(parent, '/');
+			*slash = '\0';
+			ok = strcmp(slash + 1, ".") && strcmp(slash + 1, "") &&
+			     realpath(parent[0] ? parent : "/", real) &&
+			     path_under(real, rdir);
+		}
+	}
+	if (ok)
+		return 0;
+	snprintf(msg, len, "%s: %s is not under %s (control.pcap_dir), where "
+		 "clients other than root may have memifd open files", what,
+		 file, dir);
+	return -EPERM;
 }
 
 static int cmd_ping(struct memifd *d, struct mgmt_client *c, json_t *args,
@@ -148,7 +206,6 @@ static int cmd_create(struct memifd *d, struct mgmt_client *c, json_t *args,
 	char *all;
 	int r;
 
-	(void)c;
 	if (config_parse_bridge(args, &bc, &errs)) {
 		all = config_errors_join(&errs);
 		snprintf(msg, len, "%s", all ? all : "invalid bridge");
@@ -156,6 +213,11 @@ static int cmd_create(struct memifd *d, struct mgmt_client *c, json_t *args,
 		config_errors_fini(&errs);
 		return -EINVAL;
 	}
+	r = path_allowed(d, c, "host.read", bc.host.read, msg, len);
+	if (!r)
+		r = path_allowed(d, c, "host.write", bc.host.write, msg, len);
+	if (r)
+		return r;
 	r = bridges_create(d, &bc, false, msg, len);
 	if (r)
 		return r;
@@ -234,7 +296,8 @@ static int capture_opts(json_t *args, const char **filter, int *dir,
 	return 0;
 }
 
-static int capture_start(struct bridge *b, json_t *args, json_t **result,
+static int capture_start(struct memifd *d, struct mgmt_client *c,
+			 struct bridge *b, json_t *args, json_t **result,
 			 char *msg, size_t len)
 {
 	const char *file, *filter;
@@ -251,6 +314,9 @@ static int capture_start(struct bridge *b, json_t *args, json_t **result,
 						    : "required");
 		return -EINVAL;
 	}
+	r = path_allowed(d, c, "file", file, msg, len);
+	if (r)
+		return r;
 	r = bridge_capture_start(b, file, filter, dir, count, msg, len);
 	if (!r)
 		*result = json_pack("{s:o}", "capture", bridge_capture_to_json(b));
@@ -368,7 +434,7 @@ static int cmd_capture(struct memifd *d, struct mgmt_client *c, json_t *args,
 		return -ENOENT;
 	}
 	if (!strcmp(action, "start"))
-		return capture_start(b, args, result, msg, len);
+		return capture_start(d, c, b, args, result, msg, len);
 	if (!strcmp(action, "stream"))
 		return capture_stream(d, c, b, args, result, msg, len);
 	return capture_stop(b, c, args, result, msg, len);
