@@ -199,9 +199,9 @@ static int stream_open(const struct cli *cli, struct stream *s, json_t *args, in
 }
 
 int capture_run(const struct cli *cli, struct ctl *c, const char *name,
-		json_t *args, int out)
+		json_t *args, int out, bool quiet)
 {
-	struct sigaction sa = { .sa_handler = on_sigint }, old_int, old_pipe;
+	struct sigaction sa = { .sa_handler = on_sigint }, old_int, old_term, old_pipe;
 	struct sigaction ign = { .sa_handler = SIG_IGN };
 	struct stream s = { .c = c, .name = name, .out = out, .count.skip = 24 };
 	int p[2], ret, r;
@@ -217,6 +217,7 @@ int capture_run(const struct cli *cli, struct ctl *c, const char *name,
 	sigemptyset(&sa.sa_mask);
 	sigemptyset(&ign.sa_mask);
 	sigaction(SIGINT, &sa, &old_int);	/* no SA_RESTART: poll returns EINTR */
+	sigaction(SIGTERM, &sa, &old_term);	/* how Wireshark stops an extcap */
 	sigaction(SIGPIPE, &ign, &old_pipe);
 	ret = stream_open(cli, &s, args, p[1]);
 	close(p[1]);
@@ -232,7 +233,8 @@ int capture_run(const struct cli *cli, struct ctl *c, const char *name,
 		} else {
 			const char *st = json_string_value(json_object_get(s.final, "state"));
 
-			stream_report(&s, cli->json);
+			if (!quiet)
+				stream_report(&s, cli->json);
 			if (st && !strcmp(st, "error")) {
 				util_err("capture of %s: %s", name, json_string_value(
 					 json_object_get(s.final, "error")));
@@ -243,6 +245,7 @@ int capture_run(const struct cli *cli, struct ctl *c, const char *name,
 	json_decref(s.final);
 	close(p[0]);
 	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
 	sigaction(SIGPIPE, &old_pipe, NULL);
 	return ret;
 }

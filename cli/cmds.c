@@ -210,6 +210,18 @@ const struct cli_opt cli_opts[] = {
 	{ "force", 0, NULL, "in a batch, go on after a failed command" },
 	{ "help", 'h', NULL, "print the usage and the commands" },
 	{ "version", 'V', NULL, "print the version of memifctl" },
+	{ "extcap-interfaces", 0, NULL,
+	  "Wireshark extcap: list memifd's bridges as interfaces memifd-BRIDGE" },
+	{ "extcap-interface", 0, "IFACE", "Wireshark extcap: the interface memifd-BRIDGE" },
+	{ "extcap-dlts", 0, NULL, "Wireshark extcap: the link type of --extcap-interface" },
+	{ "extcap-config", 0, NULL, "Wireshark extcap: the options of --extcap-interface" },
+	{ "capture", 0, NULL,
+	  "Wireshark extcap: capture --extcap-interface into --fifo until stopped" },
+	{ "fifo", 0, "PATH", "Wireshark extcap: where --capture writes the pcap stream" },
+	{ "extcap-capture-filter", 0, "EXPR",
+	  "Wireshark extcap: a pcap-filter(7) expression applied by memifd" },
+	{ "direction", 0, "DIR", "Wireshark extcap: rx, tx or both (default)" },
+	{ "extcap-version", 0, "VER", NULL },
 	{ "gen-man", 0, NULL, NULL },
 	{ "gen-bash-completion", 0, NULL, NULL },
 	{ "complete", 0, NULL, NULL },
@@ -424,7 +436,7 @@ static int run_capture(struct cli *cli, const struct cmd *cmd, json_t *args)
 	json_object_del(args, "write");
 	ret = cli_connect(cli, &c);
 	if (!ret) {
-		ret = capture_run(cli, &c, name, args, out);
+		ret = capture_run(cli, &c, name, args, out, false);
 		ctl_close(&c);
 	}
 	if (out != STDOUT_FILENO && close(out) < 0 && !ret) {

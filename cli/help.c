@@ -319,6 +319,18 @@ static void man_tail(FILE *fp)
 	      "refused (secret, id, mode), the namespace is missing, a master waits "
 	      "for its slave or lost its socket file, or the host device is gone "
 	      "(JSON: \\fBstate.diagnosis\\fR).\n"
+	      ".SH LIVE CAPTURE AND WIRESHARK\n"
+	      "\\fBcapture\\fR\\ \\fINAME\\fR\\ \\fB\\-w\\fR\\ \\fB\\-\\fR streams the frames of a "
+	      "bridge as pcap while they flow: \\fBmemifctl capture vpp0 \\-w \\- | tcpdump "
+	      "\\-nr \\-\\fR. memifd writes into a pipe memifctl passes it and never waits: "
+	      "what does not fit in its 4 MiB queue is dropped from the capture (counted "
+	      "and reported at the end), never from the bridge.\n"
+	      ".PP\nmemifctl is also a Wireshark extcap: \\fBmake install\\fR puts a script "
+	      "\\fBmemifd\\fR that runs memifctl into Wireshark's extcap folder, and Wireshark "
+	      "or \\fBtshark \\-D\\fR list the bridges as \\fBmemifd\\-\\fR\\fIBRIDGE\\fR "
+	      "(\\fBtshark \\-i memifd\\-vpp0 \\-c 100 \\-w vpp0.pcapng\\fR); the "
+	      "\\fB\\-\\-extcap\\-\\fR* options, \\fB\\-\\-capture\\fR, \\fB\\-\\-fifo\\fR "
+	      "and \\fB\\-\\-direction\\fR are for Wireshark.\n"
 	      ".SH EXIT STATUS\n", fp);
 	for (const struct cli_exit *e = cli_exits; e->meaning; e++) {
 		fprintf(fp, ".TP\n.B %d\n", e->code);
