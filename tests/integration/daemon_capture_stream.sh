@@ -32,8 +32,8 @@ CTL=("$MEMIFCTL" -s "$T/a.ctl") # not a function: $! must be memifctl
 started() { grep -c "$1: capture stream started" "$T/a.log"; }
 ended() { grep -c "$1: capture stream ended" "$T/a.log"; }
 
-log "count 6 into tcpdump -nr -"
-"${CTL[@]}" capture c0 -w - count 6 2>"$T/e1" | tcpdump -nn -r - >"$T/t1" 2>"$T/t1.err" &
+log "filter icmp, count 6 into tcpdump -nr -"
+"${CTL[@]}" capture c0 -w - filter icmp count 6 2>"$T/e1" | tcpdump -nn -r - >"$T/t1" 2>"$T/t1.err" &
 p=$!
 wait_for 5 eval 'test "$(started c0)" = 1' || { cat "$T/e1" "$T/a.log"; fail "stream did not start"; }
 ping_ok "$na" 10.82.0.2 56 5 || fail "ping during the stream"
@@ -60,7 +60,7 @@ wait_for 5 eval 'test "$(ended c0)" = 2' || fail "streams not ended in memifd"
 
 if command -v tshark >/dev/null; then
 	log "into tshark -r -"
-	"${CTL[@]}" capture c0 -w - count 4 2>"$T/e3" | tshark -n -r - >"$T/t3" 2>"$T/t3.err" &
+	"${CTL[@]}" capture c0 -w - filter icmp count 4 2>"$T/e3" | tshark -n -r - >"$T/t3" 2>"$T/t3.err" &
 	p=$!
 	wait_for 5 eval 'test "$(started c0)" = 3' || fail "tshark stream did not start"
 	ping_ok "$na" 10.82.0.2 56 2 || fail "ping"
@@ -87,7 +87,9 @@ wait_for 5 eval 'test "$(started c0)" = 5' || fail "slow stream did not start"
 before=$(mgmt a '{"command":"stats","args":{"name":"c0"}}')
 # 20 MB of large frames: more than the pipe, memifctl's copy and the 4 MiB queue
 timeout 60 ip netns exec "$na" ping -q -f -c 15000 -s 1400 -w 50 10.82.0.2 >"$T/flood" 2>&1 || { cat "$T/flood"; fail "flood ping"; }
-grep -q ' 0% packet loss' "$T/flood" || { cat "$T/flood"; fail "the bridge lost frames to a slow capture reader"; }
+# what ping lost on a loaded machine may be the kernel's; the bridge's
+# drop counters (compared below) say whether memifd lost any
+grep 'packet loss' "$T/flood"
 kill -INT $p
 exec 7>&-	# the reader goes away: memifctl's blocked write fails
 wait $p; rc=$?
