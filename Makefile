@@ -22,6 +22,10 @@ mandir     ?= $(PREFIX)/share/man
 sysconfdir ?= /etc
 unitdir    ?= $(PREFIX)/lib/systemd/system
 bashcompdir ?= $(PREFIX)/share/bash-completion/completions
+# Wireshark's global extcap folder (Debian: /usr/lib/<multiarch>/wireshark/
+# extcap, whatever PREFIX is: Wireshark looks only there and in the user's
+# folder); the entry is a small script that runs memifctl
+extcapdir  ?= /usr/lib/$(or $(shell $(CC) -print-multiarch 2>/dev/null),x86_64-linux-gnu)/wireshark/extcap
 DESTDIR    ?=
 
 SOVERSION  := 3
@@ -283,7 +287,7 @@ INSTALLED = $(sbindir)/memifd $(bindir)/memifctl \
             $(libdir)/libmemif.so.$(SOVERSION4) $(libdir)/libmemif4.so $(libdir)/libmemif4.a \
             $(includedir)/libmemif4/libmemif.h $(libdir)/pkgconfig/libmemif4.pc \
             $(mandir)/man8/memifd.8 $(mandir)/man8/memifctl.8 $(mandir)/man5/memifd.conf.5 \
-            $(unitdir)/memifd.service $(bashcompdir)/memifctl
+            $(unitdir)/memifd.service $(bashcompdir)/memifctl $(extcapdir)/memifd
 
 install: all
 	$(call inst,0755,$(MEMIFD),$(sbindir)/memifd)
@@ -306,6 +310,9 @@ install: all
 	$(Q)$(unitgen) > $(BUILD)/memifd.service.install
 	$(call inst,0644,$(BUILD)/memifd.service.install,$(unitdir)/memifd.service)
 	$(call inst,0644,cli/memifctl.bash-completion,$(bashcompdir)/memifctl)
+	$(Q)printf '#!/bin/sh\n# memifd bridges as Wireshark interfaces memifd-BRIDGE (memifctl(8))\nexec %s "$$@"\n' \
+	    '$(bindir)/memifctl' > $(BUILD)/memifd.extcap.install
+	$(call inst,0755,$(BUILD)/memifd.extcap.install,$(extcapdir)/memifd)
 	$(Q)if [ -e $(DESTDIR)$(CONF_FILE) ]; then \
 	    echo "  KEEP    $(DESTDIR)$(CONF_FILE) (exists)"; else \
 	    $(if $(Q),echo "  INSTALL $(DESTDIR)$(CONF_FILE)";) \

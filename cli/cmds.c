@@ -3,11 +3,13 @@
 #include "cmds.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "capture.h"
 #include "ctl.h"
 #include "output.h"
 #include "top.h"
@@ -108,13 +110,38 @@ static const struct kw kw_capture[] = {
 	{ NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL },
 };
 
+/* The stream form: "-w" first (it selects the form), then as capture start. */
+static const struct kw kw_stream[] = {
+	{ "-w", KW_FILE, NULL, "write", NULL, NULL,
+	  "FILE|-", "required", "write the pcap stream to FILE (as you), - for standard output" },
+	{ "filter", KW_STR, NULL, "filter", NULL, NULL,
+	  "EXPR", "all frames", "a pcap-filter(7) expression (quote it)" },
+	{ "direction", KW_CHOICE, NULL, "direction", "rx|tx|both", NULL,
+	  "DIR", "both", "rx: from the memif peer, tx: towards it" },
+	{ "count", KW_UINT, NULL, "count", NULL, NULL,
+	  "N", "0, until interrupted", "stop after N frames" },
+	{ NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL },
+};
+
 static const struct kw kw_top[] = {
 	{ "count", KW_UINT, NULL, "count", NULL, NULL,
 	  "N", "0, until interrupted", "refresh N times, then stop" },
 	{ NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL },
 };
 
-static cmd_run_fn run_help, run_quit, run_monitor, run_top;
+static cmd_run_fn run_help, run_quit, run_monitor, run_top, run_capture;
+
+static const struct cmd cmd_capture_stream = {
+	.name = "", .request = "capture", .run = run_capture,
+	.synopsis = "NAME -w FILE|- [filter EXPR] [direction rx|tx|both] [count N]",
+	.help = "stream the frames of bridge NAME to memifctl as pcap, until Ctrl-C or count",
+	.args = { { ARG_BRIDGE, "name", false } }, .kws = kw_stream,
+	.more = "memifd writes the frames into a pipe memifctl passes it, never waiting "
+		"for a slow reader: frames that do not fit in its queue (4 MiB) are dropped "
+		"from the capture, never from the bridge. At the end memifctl prints on "
+		"standard error \"N frames captured, M dropped by the capture (slow reader)\". "
+		"FILE is written by memifctl, with your permissions. Pipe it: "
+		"memifctl capture NAME -w - | tcpdump -nr - (or tshark -r -)." };
 
 static const struct cmd cmd_capture[] = {
 	{ .name = "start", .request = "capture", .fixed = "{\"action\": \"start\"}",
@@ -147,7 +174,8 @@ const struct cmd cmd_table[] = {
 	{ .name = "reload", .request = "reload",
 	  .help = "reread the configuration file (as SIGHUP does) and print the changes" },
 	{ .name = "capture", .synopsis = "start|stop ...",
-	  .help = "record the frames of a bridge in a pcap file", .sub = cmd_capture },
+	  .help = "record the frames of a bridge in a pcap file", .sub = cmd_capture,
+	  .bare = &cmd_capture_stream },
 	{ .name = "monitor", .request = "monitor", .run = run_monitor,
 	  .help = "print link and bridge events as they happen, until interrupted" },
 	{ .name = "top", .request = "stats", .run = run_top, .synopsis = "[NAME] [count N]",
@@ -182,6 +210,18 @@ const struct cli_opt cli_opts[] = {
 	{ "force", 0, NULL, "in a batch, go on after a failed command" },
 	{ "help", 'h', NULL, "print the usage and the commands" },
 	{ "version", 'V', NULL, "print the version of memifctl" },
+	{ "extcap-interfaces", 0, NULL,
+	  "Wireshark extcap: list memifd's bridges as interfaces memifd-BRIDGE" },
+	{ "extcap-interface", 0, "IFACE", "Wireshark extcap: the interface memifd-BRIDGE" },
+	{ "extcap-dlts", 0, NULL, "Wireshark extcap: the link type of --extcap-interface" },
+	{ "extcap-config", 0, NULL, "Wireshark extcap: the options of --extcap-interface" },
+	{ "capture", 0, NULL,
+	  "Wireshark extcap: capture --extcap-interface into --fifo until stopped" },
+	{ "fifo", 0, "PATH", "Wireshark extcap: where --capture writes the pcap stream" },
+	{ "extcap-capture-filter", 0, "EXPR",
+	  "Wireshark extcap: a pcap-filter(7) expression applied by memifd" },
+	{ "direction", 0, "DIR", "Wireshark extcap: rx, tx or both (default)" },
+	{ "extcap-version", 0, "VER", NULL },
 	{ "gen-man", 0, NULL, NULL },
 	{ "gen-bash-completion", 0, NULL, NULL },
 	{ "complete", 0, NULL, NULL },
@@ -367,6 +407,42 @@ static int run_top(struct cli *cli, const struct cmd *cmd, json_t *args)
 	}
 	json_decref(err);
 	json_decref(stats);
+	return ret;
+}
+
+static int run_capture(struct cli *cli, const struct cmd *cmd, json_t *args)
+{
+	const char *file = json_string_value(json_object_get(args, "write"));
+	const char *name = json_string_value(json_object_get(args, "name"));
+	struct ctl c;
+	int out = STDOUT_FILENO, ret;
+
+	(void)cmd;
+	if (!file) {
+		util_err("capture %s: -w FILE|- is required", name);
+		return CLI_USAGE;
+	}
+	if (!strcmp(file, "-") && isatty(STDOUT_FILENO)) {
+		util_err("not writing pcap to a terminal: pipe it (| tcpdump -nr -) or use -w FILE");
+		return CLI_USAGE;
+	}
+	if (strcmp(file, "-")) {
+		out = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+		if (out < 0) {
+			util_err("cannot write %s: %s", file, strerror(errno));
+			return CLI_REFUSED;
+		}
+	}
+	json_object_del(args, "write");
+	ret = cli_connect(cli, &c);
+	if (!ret) {
+		ret = capture_run(cli, &c, name, args, out, false);
+		ctl_close(&c);
+	}
+	if (out != STDOUT_FILENO && close(out) < 0 && !ret) {
+		util_err("%s: %s", file, strerror(errno));
+		ret = CLI_REFUSED;
+	}
 	return ret;
 }
 

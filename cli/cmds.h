@@ -63,6 +63,10 @@ struct cmd {
 	struct cmd_arg args[3];	/* positional words, ARG_NONE ends */
 	const struct kw *kws;	/* keyword-value pairs after them */
 	const struct cmd *sub;	/* sub-commands ("capture start") */
+	/* with sub: the form without a sub-command ("capture NAME -w FILE"),
+	 * taken when the word after its first argument is its first keyword;
+	 * its name is "" */
+	const struct cmd *bare;
 	const char *more;	/* a paragraph for "help COMMAND" and the man page */
 };
 

@@ -119,12 +119,18 @@ void cmd_complete(const struct cli *cli, int argc, char **argv,
 		return;
 	cmd = &cmd_table[i];
 	argc--, argv++;
-	if (cmd->sub) {
+	if (cmd->bare && argc >= 2 && !strcmp(argv[1], cmd->bare->kws[0].name)) {
+		cmd = cmd->bare;
+	} else if (cmd->sub) {
 		if (argc == 0) {
 			add_cmds(cmd->sub, word, out);
+			if (cmd->bare)
+				add_arg(cli, cmd->bare->args[0].kind, word, out);
 			return;
 		}
 		i = cmd_match(argv[0], cmd->sub, sizeof(cmd->sub[0]));
+		if (i < 0 && cmd->bare && argc == 1)
+			add(out, word, cmd->bare->kws[0].name);
 		if (i < 0)
 			return;
 		cmd = &cmd->sub[i];

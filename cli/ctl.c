@@ -73,12 +73,33 @@ void ctl_close(struct ctl *c)
 	c->len = c->cap = 0;
 }
 
-static int ctl_send_line(struct ctl *c, const char *line)
+/* Sends LINE; FD (unless -1) goes with its first bytes (SCM_RIGHTS). */
+static int ctl_send_line(struct ctl *c, const char *line, int fd)
 {
 	size_t len = strlen(line), off = 0;
 
 	while (off < len) {
-		ssize_t n = send(c->fd, line + off, len - off, MSG_NOSIGNAL);
+		union {
+			struct cmsghdr h;
+			char buf[CMSG_SPACE(sizeof(int))];
+		} cbuf;
+		struct iovec iov = { (char *)line + off, len - off };
+		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+		ssize_t n;
+
+		if (fd >= 0 && off == 0) {
+			struct cmsghdr *cm;
+
+			memset(&cbuf, 0, sizeof(cbuf));
+			mh.msg_control = cbuf.buf;
+			mh.msg_controllen = sizeof(cbuf.buf);
+			cm = CMSG_FIRSTHDR(&mh);
+			cm->cmsg_level = SOL_SOCKET;
+			cm->cmsg_type = SCM_RIGHTS;
+			cm->cmsg_len = CMSG_LEN(sizeof(int));
+			memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+		}
+		n = sendmsg(c->fd, &mh, MSG_NOSIGNAL);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -190,17 +211,34 @@ static char *ctl_request_line(json_int_t id, const char *command, json_t *args)
 	return line;
 }
 
-int ctl_call(struct ctl *c, const char *command, json_t *args, json_t **reply)
+long ctl_send(struct ctl *c, const char *command, json_t *args, int fd)
 {
 	json_int_t id = c->next_id++;
 	char *line = ctl_request_line(id, command, args);
 	int ret;
 
-	*reply = NULL;
 	if (!line)
 		return -ENOMEM;
-	ret = ctl_send_line(c, line);
+	ret = ctl_send_line(c, line, fd);
 	free(line);
+	return ret ? ret : (long)id;
+}
+
+int ctl_call(struct ctl *c, const char *command, json_t *args, json_t **reply)
+{
+	return ctl_call_fd(c, command, args, -1, reply);
+}
+
+int ctl_call_fd(struct ctl *c, const char *command, json_t *args, int fd,
+		json_t **reply)
+{
+	long sent = ctl_send(c, command, args, fd);
+	json_int_t id = sent;
+	int ret = sent < 0 ? (int)sent : 0;
+
+	*reply = NULL;
+	if (ret == -ENOMEM)
+		return ret;
 	if (ret == -ECONNRESET) {
 		/* Closed at once: read the refusal it may have sent first. */
 		json_t *msg;

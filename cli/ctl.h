@@ -25,6 +25,13 @@ void ctl_close(struct ctl *c);	/* accepts a closed or never opened ctl */
  * *reply is the whole reply object (the caller owns it).  Returns 0 or
  * -errno: -ETIMEDOUT, -ECONNRESET (the daemon closed), -EPROTO (not JSON). */
 int ctl_call(struct ctl *c, const char *command, json_t *args, json_t **reply);
+/* The same, with the descriptor FD sent along (SCM_RIGHTS; the caller
+ * keeps its own copy). */
+int ctl_call_fd(struct ctl *c, const char *command, json_t *args, int fd,
+		json_t **reply);
+/* Sends COMMAND without waiting (its reply comes with ctl_recv); FD as
+ * above, -1 for none.  Returns the request's id (> 0) or -errno. */
+long ctl_send(struct ctl *c, const char *command, json_t *args, int fd);
 
 /* Waits for the next line (an event after "monitor") for TIMEOUT_MS (-1:
  * forever).  Returns 0 with *msg owned by the caller, or -errno; -EINTR when

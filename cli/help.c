@@ -39,23 +39,37 @@ static void opt_name(FILE *fp, const struct cli_opt *o)
 	fprintf(fp, "--%s%s%s", o->lng, o->arg ? " " : "", o->arg ? o->arg : "");
 }
 
+/* "capture start", "capture" (a bare form), "show". */
+static void full_name(char *buf, size_t len, const struct cmd *parent,
+		      const struct cmd *c)
+{
+	snprintf(buf, len, "%s%s%s", parent ? parent->name : "",
+		 parent && c->name[0] ? " " : "", c->name);
+}
+
+static void help_line(FILE *fp, const struct cmd *parent, const struct cmd *s)
+{
+	char name[64], head[96];
+
+	full_name(name, sizeof(name), parent, s);
+	snprintf(head, sizeof(head), "%s%s%s", name, s->synopsis ? " " : "",
+		 s->synopsis ? s->synopsis : "");
+	if (strlen(head) > 30)
+		fprintf(fp, "  %s\n  %-30s %s\n", head, "", s->help);
+	else
+		fprintf(fp, "  %-30s %s\n", head, s->help);
+}
+
 static void help_list(FILE *fp)
 {
 	fprintf(fp, "Commands:\n");
 	for (const struct cmd *c = cmd_table; c->name; c++) {
-		for (const struct cmd *s = c->sub ? c->sub : c; s->name; s++) {
-			char head[80];
-
-			snprintf(head, sizeof(head), "%s%s%s%s%s", c->name, c->sub ? " " : "",
-				 c->sub ? s->name : "", s->synopsis ? " " : "",
-				 s->synopsis ? s->synopsis : "");
-			if (strlen(head) > 30)
-				fprintf(fp, "  %s\n  %-30s %s\n", head, "", s->help);
-			else
-				fprintf(fp, "  %-30s %s\n", head, s->help);
-			if (!c->sub)
-				break;
-		}
+		if (!c->sub)
+			help_line(fp, NULL, c);
+		if (c->bare)
+			help_line(fp, c, c->bare);
+		for (const struct cmd *s = c->sub; s && s->name; s++)
+			help_line(fp, c, s);
 	}
 }
 
@@ -129,8 +143,11 @@ static void help_wrap(FILE *fp, const char *text, int indent, int width)
 
 static void help_one(FILE *fp, const struct cmd *parent, const struct cmd *c)
 {
-	fprintf(fp, "usage: %s%s%s%s%s\n  %s\n", parent ? parent->name : "", parent ? " " : "",
-		c->name, c->synopsis ? " " : "", c->synopsis ? c->synopsis : "", c->help);
+	char name[64];
+
+	full_name(name, sizeof(name), parent, c);
+	fprintf(fp, "usage: %s%s%s\n  %s\n", name, c->synopsis ? " " : "",
+		c->synopsis ? c->synopsis : "", c->help);
 	if (c->more)
 		help_wrap(fp, c->more, 2, 78);
 	if (c->kws)
@@ -173,6 +190,8 @@ int help_command(FILE *fp, int argc, char **argv)
 		help_one(fp, c, &c->sub[i]);
 		return CLI_OK;
 	}
+	if (c->bare)
+		help_one(fp, c, c->bare);
 	for (const struct cmd *s = c->sub; s->name; s++)
 		help_one(fp, c, s);
 	return CLI_OK;
@@ -220,8 +239,7 @@ static void man_cmd(FILE *fp, const struct cmd *parent, const struct cmd *c)
 {
 	char name[64];
 
-	snprintf(name, sizeof(name), "%s%s%s", parent ? parent->name : "", parent ? " " : "",
-		 c->name);
+	full_name(name, sizeof(name), parent, c);
 	fputs(".TP\n", fp);
 	man_syn(fp, name);
 	if (c->synopsis) {
@@ -301,6 +319,18 @@ static void man_tail(FILE *fp)
 	      "refused (secret, id, mode), the namespace is missing, a master waits "
 	      "for its slave or lost its socket file, or the host device is gone "
 	      "(JSON: \\fBstate.diagnosis\\fR).\n"
+	      ".SH LIVE CAPTURE AND WIRESHARK\n"
+	      "\\fBcapture\\fR\\ \\fINAME\\fR\\ \\fB\\-w\\fR\\ \\fB\\-\\fR streams the frames of a "
+	      "bridge as pcap while they flow: \\fBmemifctl capture vpp0 \\-w \\- | tcpdump "
+	      "\\-nr \\-\\fR. memifd writes into a pipe memifctl passes it and never waits: "
+	      "what does not fit in its 4 MiB queue is dropped from the capture (counted "
+	      "and reported at the end), never from the bridge.\n"
+	      ".PP\nmemifctl is also a Wireshark extcap: \\fBmake install\\fR puts a script "
+	      "\\fBmemifd\\fR that runs memifctl into Wireshark's extcap folder, and Wireshark "
+	      "or \\fBtshark \\-D\\fR list the bridges as \\fBmemifd\\-\\fR\\fIBRIDGE\\fR "
+	      "(\\fBtshark \\-i memifd\\-vpp0 \\-c 100 \\-w vpp0.pcapng\\fR); the "
+	      "\\fB\\-\\-extcap\\-\\fR* options, \\fB\\-\\-capture\\fR, \\fB\\-\\-fifo\\fR "
+	      "and \\fB\\-\\-direction\\fR are for Wireshark.\n"
 	      ".SH EXIT STATUS\n", fp);
 	for (const struct cli_exit *e = cli_exits; e->meaning; e++) {
 		fprintf(fp, ".TP\n.B %d\n", e->code);
@@ -339,6 +369,8 @@ void help_gen_man(FILE *fp)
 	for (const struct cmd *c = cmd_table; c->name; c++) {
 		if (!c->sub)
 			man_cmd(fp, NULL, c);
+		if (c->bare)
+			man_cmd(fp, c, c->bare);
 		for (const struct cmd *s = c->sub; s && s->name; s++)
 			man_cmd(fp, c, s);
 	}

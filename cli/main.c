@@ -6,19 +6,39 @@
 #include <unistd.h>
 
 #include "cmds.h"
+#include "extcap.h"
 #include "shell.h"
 
 #ifndef MEMIFD_VERSION
 #define MEMIFD_VERSION "0.0.0"
 #endif
 
-#define NOPTS 16
+#define NOPTS 32
 
 struct opts {
 	const char *file;
 	bool force;
 	const char *action;	/* a long-only option that replaces the run */
+	struct extcap_opts extcap;
 };
+
+/* The long-only options that take a value: where it goes. */
+static const char **opt_value(struct opts *op, const char *lng)
+{
+	static const char *ignored;
+
+	if (!strcmp(lng, "extcap-interface"))
+		return &op->extcap.iface;
+	if (!strcmp(lng, "fifo"))
+		return &op->extcap.fifo;
+	if (!strcmp(lng, "extcap-capture-filter"))
+		return &op->extcap.filter;
+	if (!strcmp(lng, "direction"))
+		return &op->extcap.direction;
+	if (!strcmp(lng, "extcap-version"))
+		return &ignored;
+	return NULL;
+}
 
 /* getopt_long's tables, built from cli_opts; long-only options get
  * 256 + their index as value. */
@@ -78,6 +98,8 @@ static int parse_opts(int argc, char **argv, struct cli *cli, struct opts *op)
 		default:
 			if (c >= 256 && !strcmp(cli_opts[c - 256].lng, "force"))
 				op->force = true;
+			else if (c >= 256 && opt_value(op, cli_opts[c - 256].lng))
+				*opt_value(op, cli_opts[c - 256].lng) = optarg;
 			else if (c >= 256)
 				op->action = cli_opts[c - 256].lng;
 			else {
@@ -139,6 +161,10 @@ int main(int argc, char **argv)
 		return help_gen_bash(stdout), CLI_OK;
 	if (op.action && !strcmp(op.action, "complete"))
 		return run_complete(&cli, argc, argv);
+	if (op.action && (!strncmp(op.action, "extcap-", 7) || !strcmp(op.action, "capture"))) {
+		op.extcap.action = op.action;
+		return extcap_run(&cli, &op.extcap);
+	}
 	if (argc && op.file) {
 		util_err("give either a command or -f FILE, not both");
 		return CLI_USAGE;

@@ -258,7 +258,9 @@ int cmd_parse(int argc, char **argv, const struct cmd **cmdp, json_t **argsp)
 	cmd = &cmd_table[i];
 	snprintf(name, sizeof(name), "%s", cmd->name);
 	argc--, argv++;
-	if (cmd->sub) {
+	if (cmd->bare && argc >= 2 && !strcmp(argv[1], cmd->bare->kws[0].name)) {
+		cmd = cmd->bare;
+	} else if (cmd->sub) {
 		if (!argc) {
 			util_err("%s: missing argument; usage: %s %s", name, name, cmd->synopsis);
 			return CLI_USAGE;

@@ -331,6 +331,74 @@ int bridge_capture_stop(struct bridge *b, json_t **final)
 	return 0;
 }
 
+int bridge_stream_start(struct bridge *b, int fd, const char *filter, int dir,
+			unsigned long long count, const struct capture_owner *own,
+			char *err, size_t errlen)
+{
+	struct capture *c;
+	int r = capture_stream_new(b->loop, fd, filter, (enum capture_dir)dir,
+				   count, b->conf.memif.mode == MM_IP, own, &c,
+				   err, errlen);
+
+	if (r)
+		return r;
+	*capture_next(c) = b->streams;
+	b->streams = c;
+	log_info("%s: capture stream started", b->conf.name);
+	return 0;
+}
+
+/* The link that points at the first stream of owner (any when NULL) that
+ * has ended (when ended), or at NULL. */
+static struct capture **stream_find(struct bridge *b, void *owner, bool ended)
+{
+	struct capture **p;
+
+	for (p = &b->streams; *p; p = capture_next(*p))
+		if ((!owner || capture_stream_owner(*p) == owner) &&
+		    (!ended || capture_stream_ended(*p)))
+			break;
+	return p;
+}
+
+int bridge_stream_stop(struct bridge *b, void *owner, json_t **state)
+{
+	struct capture **p = stream_find(b, owner, false);
+
+	if (!*p)
+		return -ENOENT;
+	capture_stream_stop(*p);
+	*state = capture_to_json(*p);
+	return 0;
+}
+
+json_t *bridge_stream_reap(struct bridge *b, void **owner)
+{
+	struct capture **p = stream_find(b, NULL, true), *c = *p;
+	json_t *j;
+
+	if (!c)
+		return NULL;
+	*p = *capture_next(c);
+	*owner = capture_stream_owner(c);
+	j = capture_to_json(c);
+	log_info("%s: capture stream ended (%s)", b->conf.name,
+		 json_string_value(json_object_get(j, "state")));
+	capture_free(c);
+	return j;
+}
+
+void bridge_stream_drop(struct bridge *b, void *owner)
+{
+	struct capture **p, *c;
+
+	while (*(p = stream_find(b, owner, false))) {
+		c = *p;
+		*p = *capture_next(c);
+		capture_free(c);
+	}
+}
+
 void bridge_free(struct bridge *b)
 {
 	int r;
@@ -348,6 +416,7 @@ void bridge_free(struct bridge *b)
 	loop_timer_fini(b->loop, &b->hold_timer);
 	capture_free(b->cap);
 	b->cap = NULL;
+	bridge_stream_drop(b, NULL);
 	if (b->sock)
 		mif_socket_put(b->sock);
 	bridge_port_close(b);

@@ -72,6 +72,20 @@ int bridge_capture_start(struct bridge *b, const char *file, const char *filter,
 /* Ends the capture; *final gets its last state (caller owns).  -ENOENT
  * when there is none. */
 int bridge_capture_stop(struct bridge *b, json_t **final);
+/* Capture streams (capture.h): any number per bridge, each with an owner
+ * (a management client).  start: on success the stream owns fd.  stop:
+ * the first stream of owner stops (and ends once written out); *state its
+ * state now; -ENOENT when owner has none.  reap: takes off the first
+ * stream that has ended and frees it: returns its last state (caller
+ * owns) and its owner, NULL when none has ended.  drop: frees the streams
+ * of owner (NULL: all) without a word. */
+struct capture_owner;
+int bridge_stream_start(struct bridge *b, int fd, const char *filter, int dir,
+			unsigned long long count, const struct capture_owner *own,
+			char *err, size_t errlen);
+int bridge_stream_stop(struct bridge *b, void *owner, json_t **state);
+json_t *bridge_stream_reap(struct bridge *b, void **owner);
+void bridge_stream_drop(struct bridge *b, void *owner);
 /* The capture's state (a new object), or a new null. */
 json_t *bridge_capture_to_json(struct bridge *b);
 

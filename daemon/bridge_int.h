@@ -83,6 +83,7 @@ struct bridge {
 	bool ring_seen, input_held;
 	struct loop_timer hold_timer;
 	struct capture *cap; /* NULL: no capture */
+	struct capture *streams; /* capture streams to clients, a list */
 };
 
 /* bridge_json.c: keeps the current memif interface's bad_desc in ctr

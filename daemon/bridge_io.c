@@ -106,6 +106,8 @@ static bool to_host_frame(struct bridge *b, uint16_t qid, memif_buffer_t *bufs,
 	}
 	if (b->cap)
 		capture_frame(b->cap, CAP_RX, io_iov, (int)n, len);
+	if (b->streams)
+		capture_frame(b->streams, CAP_RX, io_iov, (int)n, len);
 	if (w >= 0) {
 		c->packets++;
 		c->bytes += len;
@@ -417,6 +419,8 @@ static int txq_read_frame(struct bridge *b, unsigned hq, struct txq *q,
 	}
 	if (b->cap)
 		capture_frame(b->cap, CAP_TX, io_iov, (int)i, (size_t)n);
+	if (b->streams)
+		capture_frame(b->streams, CAP_TX, io_iov, (int)i, (size_t)n);
 	return (int)i;
 }
 

@@ -226,7 +226,7 @@ int config_parse_bridge(json_t *obj, struct bridge_conf *bc,
 static void parse_control(struct vctx *v, json_t *obj, struct control_conf *cc)
 {
 	static const char *const keys[] = { "socket", "group", "mode",
-		"max_clients", NULL };
+		"max_clients", "pcap_dir", NULL };
 
 	conf_check_keys(v, obj, "control", keys);
 	if (conf_get_string(v, obj, "control", "socket", cc->socket, sizeof(cc->socket)) &&
@@ -238,6 +238,9 @@ static void parse_control(struct vctx *v, json_t *obj, struct control_conf *cc)
 	parse_mode(v, obj, "control", "mode", &cc->mode, NULL);
 	conf_get_uint(v, obj, "control", "max_clients", 1, 4096, &cc->max_clients,
 		      sizeof(unsigned));
+	if (conf_get_string(v, obj, "control", "pcap_dir", cc->pcap_dir,
+			    sizeof(cc->pcap_dir)) && cc->pcap_dir[0] != '/')
+		conf_err(v, "control.pcap_dir", false, "must be an absolute path");
 }
 
 static void parse_metrics(struct vctx *v, json_t *obj, struct metrics_conf *mc)

@@ -81,6 +81,9 @@ struct control_conf {
 	char group[64]; /* "" = root only */
 	mode_t mode;
 	unsigned max_clients;
+	/* where clients other than root may have memifd read and write pcap
+	 * files (capture start, pcap-file read/write of create); "" = nowhere */
+	char pcap_dir[CONF_PATH_MAX];
 };
 
 /* The metrics endpoint: "" = off. */

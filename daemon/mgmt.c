@@ -35,6 +35,7 @@ struct mgmt_client {
 	uint32_t events;
 	pid_t pid;
 	uid_t uid;
+	int fd_in; /* a descriptor the client sent, for its next request; -1 */
 	struct mgmt_client *next;
 };
 
@@ -165,6 +166,9 @@ static void client_close(struct mgmt_client *c, const char *why)
 	c->closed = true;
 	if (why)
 		log_info("control client pid %d: %s", (int)c->pid, why);
+	mgmt_client_gone(m->d, c);
+	if (c->fd_in >= 0)
+		close(c->fd_in);
 	loop_del(m->d->loop, &c->lf);
 	close(c->lf.fd);
 	for (struct mgmt_client **p = &m->clients; *p; p = &(*p)->next) {
@@ -310,6 +314,47 @@ static void client_lines(struct mgmt_client *c)
 	}
 }
 
+/* Keeps the first descriptor of an SCM_RIGHTS message (the one before it
+ * is closed, if unused), closes any other. */
+static void client_take_rights(struct mgmt_client *c, struct msghdr *mh)
+{
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(mh); cm; cm = CMSG_NXTHDR(mh, cm)) {
+		size_t n;
+		int *fds;
+
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		fds = (int *)CMSG_DATA(cm);
+		n = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < n; i++) {
+			if (i == 0 && c->fd_in >= 0)
+				close(c->fd_in);
+			if (i == 0)
+				c->fd_in = fds[0];
+			else
+				close(fds[i]);
+		}
+	}
+}
+
+/* read(2), and the descriptors sent with the bytes. */
+static ssize_t client_read(struct mgmt_client *c)
+{
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(4 * sizeof(int))];
+	} cbuf;
+	struct iovec iov = { c->in + c->inlen, sizeof(c->in) - c->inlen };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+			     .msg_control = cbuf.buf,
+			     .msg_controllen = sizeof(cbuf.buf) };
+	ssize_t n = recvmsg(c->lf.fd, &mh, MSG_CMSG_CLOEXEC);
+
+	if (n >= 0 && mh.msg_controllen)
+		client_take_rights(c, &mh);
+	return n;
+}
+
 static void client_event(struct loop_fd *lf, uint32_t events)
 {
 	struct mgmt_client *c = (struct mgmt_client *)lf;
@@ -318,7 +363,7 @@ static void client_event(struct loop_fd *lf, uint32_t events)
 		client_flush(c);
 	for (int i = 0; i < MGMT_READS_PER_WAKEUP && !c->closed && !c->paused &&
 			(events & (EPOLLIN | EPOLLHUP | EPOLLERR)); i++) {
-		ssize_t n = read(lf->fd, c->in + c->inlen, sizeof(c->in) - c->inlen);
+		ssize_t n = client_read(c);
 
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			break;
@@ -339,6 +384,24 @@ static void client_event(struct loop_fd *lf, uint32_t events)
 void mgmt_client_monitor(struct mgmt_client *c)
 {
 	c->monitoring = true;
+}
+
+void mgmt_client_send(struct mgmt_client *c, json_t *ev)
+{
+	client_send(c, ev);
+}
+
+int mgmt_client_take_fd(struct mgmt_client *c)
+{
+	int fd = c->fd_in;
+
+	c->fd_in = -1;
+	return fd;
+}
+
+uid_t mgmt_client_uid(const struct mgmt_client *c)
+{
+	return c->uid;
 }
 
 void mgmt_broadcast(struct mgmt *m, json_t *ev)
@@ -442,6 +505,7 @@ static void mgmt_accept_one(struct mgmt *m, int fd)
 	c->lf.cb = client_event;
 	c->pid = cr.pid;
 	c->uid = cr.uid;
+	c->fd_in = -1;
 	c->events = EPOLLIN;
 	if (loop_add(m->d->loop, &c->lf, EPOLLIN)) {
 		close(fd);

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <jansson.h>
+#include <sys/types.h>
 
 #include "config.h"
 
@@ -42,10 +43,20 @@ void mgmt_close(struct mgmt *m);
 /* Sends an event line to every monitoring client (borrows ev). */
 void mgmt_broadcast(struct mgmt *m, json_t *ev);
 void mgmt_client_monitor(struct mgmt_client *c);
+/* Sends one line to that client only (borrows ev). */
+void mgmt_client_send(struct mgmt_client *c, json_t *ev);
+/* The descriptor the client sent (SCM_RIGHTS) before or with its
+ * request, now the caller's; -1 when none.  One waits at most: a newer
+ * one replaces it, and it is closed with the client. */
+int mgmt_client_take_fd(struct mgmt_client *c);
+/* The client's uid (SO_PEERCRED at connect time). */
+uid_t mgmt_client_uid(const struct mgmt_client *c);
 
 /* The command table (mgmt_cmds.c).  Returns 0 with *result set, or -errno
  * with msg filled. */
 int mgmt_dispatch(struct memifd *d, struct mgmt_client *c, const char *command,
 		  json_t *args, json_t **result, char *msg, size_t msglen);
+/* mgmt_cmds.c: the client is going away: what it owns ends. */
+void mgmt_client_gone(struct memifd *d, struct mgmt_client *c);
 
 #endif

@@ -10,7 +10,9 @@
 #include "notify.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <libmemif.h>
@@ -29,7 +31,7 @@ static const char *const no_args[] = { NULL };
 static const char *const name_arg[] = { "name", NULL };
 static const char *const stats_args[] = { "name", "reset", NULL };
 static const char *const capture_args[] = { "action", "name", "file",
-	"filter", "direction", "count", NULL };
+	"filter", "direction", "count", "stream", NULL };
 
 /* An optional string argument; -EINVAL when present but not a string. */
 static int arg_string(json_t *args, const char *key, const char **out,
@@ -70,6 +72,63 @@ static int select_bridges(struct memifd *d, json_t *args, json_t **list,
 		return -ENOENT;
 	}
 	return 0;
+}
+
+/* Is real (a resolved path) dir or under it? */
+static bool path_under(const char *real, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	while (n > 1 && dir[n - 1] == '/')
+		n--;
+	return !strncmp(real, dir, n) && (real[n] == '\0' || real[n] == '/' ||
+					  (n == 1 && dir[0] == '/'));
+}
+
+static bool has_dotdot(const char *p)
+{
+	for (const char *s = p; (s = strstr(s, "..")); s += 2)
+		if ((s == p || s[-1] == '/') && (s[2] == '\0' || s[2] == '/'))
+			return true;
+	return false;
+}
+
+/* May client c have memifd open file (what: "file", "host.read", ...)?
+ * Root may name any; others only files under control.pcap_dir, resolved
+ * (no "..", no symbolic link that leads out).  -EPERM with msg. */
+static int path_allowed(struct memifd *d, struct mgmt_client *c,
+			const char *what, const char *file, char *msg, size_t len)
+{
+	const char *dir = d->cfg->control.pcap_dir;
+	char real[PATH_MAX], rdir[PATH_MAX], parent[PATH_MAX], *slash;
+	bool ok = false;
+
+	if (mgmt_client_uid(c) == 0 || !file || !file[0])
+		return 0;
+	if (!dir[0]) {
+		snprintf(msg, len, "%s: only root may have memifd open files on its "
+			 "side (control.pcap_dir is not set); stream the capture "
+			 "instead: memifctl capture NAME -w FILE", what);
+		return -EPERM;
+	}
+	if (file[0] == '/' && !has_dotdot(file) && realpath(dir, rdir)) {
+		if (realpath(file, real)) {
+			ok = path_under(real, rdir);
+		} else if (errno == ENOENT) {
+			snprintf(parent, sizeof(parent), "%s", file);
+			slash = strrchr(parent, '/');
+			*slash = '\0';
+			ok = strcmp(slash + 1, ".") && strcmp(slash + 1, "") &&
+			     realpath(parent[0] ? parent : "/", real) &&
+			     path_under(real, rdir);
+		}
+	}
+	if (ok)
+		return 0;
+	snprintf(msg, len, "%s: %s is not under %s (control.pcap_dir), where "
+		 "clients other than root may have memifd open files", what,
+		 file, dir);
+	return -EPERM;
 }
 
 static int cmd_ping(struct memifd *d, struct mgmt_client *c, json_t *args,
@@ -147,7 +206,6 @@ static int cmd_create(struct memifd *d, struct mgmt_client *c, json_t *args,
 	char *all;
 	int r;
 
-	(void)c;
 	if (config_parse_bridge(args, &bc, &errs)) {
 		all = config_errors_join(&errs);
 		snprintf(msg, len, "%s", all ? all : "invalid bridge");
@@ -155,6 +213,11 @@ static int cmd_create(struct memifd *d, struct mgmt_client *c, json_t *args,
 		config_errors_fini(&errs);
 		return -EINVAL;
 	}
+	r = path_allowed(d, c, "host.read", bc.host.read, msg, len);
+	if (!r)
+		r = path_allowed(d, c, "host.write", bc.host.write, msg, len);
+	if (r)
+		return r;
 	r = bridges_create(d, &bc, false, msg, len);
 	if (r)
 		return r;
@@ -233,7 +296,8 @@ static int capture_opts(json_t *args, const char **filter, int *dir,
 	return 0;
 }
 
-static int capture_start(struct bridge *b, json_t *args, json_t **result,
+static int capture_start(struct memifd *d, struct mgmt_client *c,
+			 struct bridge *b, json_t *args, json_t **result,
 			 char *msg, size_t len)
 {
 	const char *file, *filter;
@@ -250,10 +314,97 @@ static int capture_start(struct bridge *b, json_t *args, json_t **result,
 						    : "required");
 		return -EINVAL;
 	}
+	r = path_allowed(d, c, "file", file, msg, len);
+	if (r)
+		return r;
 	r = bridge_capture_start(b, file, filter, dir, count, msg, len);
 	if (!r)
 		*result = json_pack("{s:o}", "capture", bridge_capture_to_json(b));
 	return r;
+}
+
+/* After a batch of events in which streams ended: each owner gets its
+ * stream's last state, {"event": "capture", "name", "capture"}.  Sending
+ * may drop a client (and its streams), so every bridge is looked at anew
+ * after each. */
+static void streams_reap(void *arg)
+{
+	struct memifd *d = arg;
+	void *owner;
+	json_t *st;
+
+	for (size_t i = 0; i < d->n_bridges; i++) {
+		while ((st = bridge_stream_reap(d->bridges[i], &owner))) {
+			json_t *ev = json_pack("{s:s, s:s, s:o}", "event", "capture",
+					       "name", bridge_get_conf(d->bridges[i])->name,
+					       "capture", st);
+
+			mgmt_client_send(owner, ev);
+			json_decref(ev);
+		}
+	}
+}
+
+void mgmt_client_gone(struct memifd *d, struct mgmt_client *c)
+{
+	for (size_t i = 0; i < d->n_bridges; i++)
+		bridge_stream_drop(d->bridges[i], c);
+}
+
+/* capture stream: frames into the descriptor the client sent with it. */
+static int capture_stream(struct memifd *d, struct mgmt_client *c,
+			  struct bridge *b, json_t *args, json_t **result,
+			  char *msg, size_t len)
+{
+	struct capture_owner own = { c, streams_reap, d };
+	unsigned long long count;
+	const char *filter;
+	int dir, fd, r;
+
+	if (json_object_get(args, "file")) {
+		snprintf(msg, len, "file: not with stream (it writes to the "
+			 "descriptor sent with the request)");
+		return -EINVAL;
+	}
+	r = capture_opts(args, &filter, &dir, &count, msg, len);
+	if (r)
+		return r;
+	fd = mgmt_client_take_fd(c);
+	if (fd < 0) {
+		snprintf(msg, len, "stream: send the descriptor to write to "
+			 "with the request (SCM_RIGHTS)");
+		return -EINVAL;
+	}
+	r = bridge_stream_start(b, fd, filter, dir, count, &own, msg, len);
+	if (r) {
+		close(fd);
+		return r;
+	}
+	*result = json_pack("{s:{s:b, s:s?, s:s, s:I}}", "capture", "stream", 1,
+			    "filter", filter, "direction",
+			    dir == CAP_RX ? "rx" : dir == CAP_TX ? "tx" : "both",
+			    "count", (json_int_t)count);
+	return 0;
+}
+
+static int capture_stop(struct bridge *b, struct mgmt_client *c, json_t *args,
+			json_t **result, char *msg, size_t len)
+{
+	json_t *stream = json_object_get(args, "stream"), *final;
+	const char *name = bridge_get_conf(b)->name;
+
+	if (stream && !json_is_boolean(stream)) {
+		snprintf(msg, len, "stream: must be true or false");
+		return -EINVAL;
+	}
+	if (json_is_true(stream) ? bridge_stream_stop(b, c, &final)
+				 : bridge_capture_stop(b, &final)) {
+		snprintf(msg, len, "no capture %son bridge %s",
+			 json_is_true(stream) ? "stream of this client " : "", name);
+		return -ENOENT;
+	}
+	*result = json_pack("{s:o}", "capture", final);
+	return 0;
 }
 
 static int cmd_capture(struct memifd *d, struct mgmt_client *c, json_t *args,
@@ -261,17 +412,16 @@ static int cmd_capture(struct memifd *d, struct mgmt_client *c, json_t *args,
 {
 	const char *action, *name;
 	struct bridge *b;
-	json_t *final;
 	int r;
 
-	(void)c;
 	r = arg_string(args, "action", &action, msg, len);
 	if (!r)
 		r = arg_string(args, "name", &name, msg, len);
 	if (r)
 		return r;
-	if (!action || (strcmp(action, "start") && strcmp(action, "stop"))) {
-		snprintf(msg, len, "action: must be start or stop");
+	if (!action || (strcmp(action, "start") && strcmp(action, "stop") &&
+			strcmp(action, "stream"))) {
+		snprintf(msg, len, "action: must be start, stream or stop");
 		return -EINVAL;
 	}
 	if (!name) {
@@ -284,13 +434,10 @@ static int cmd_capture(struct memifd *d, struct mgmt_client *c, json_t *args,
 		return -ENOENT;
 	}
 	if (!strcmp(action, "start"))
-		return capture_start(b, args, result, msg, len);
-	if (bridge_capture_stop(b, &final)) {
-		snprintf(msg, len, "no capture on bridge %s", name);
-		return -ENOENT;
-	}
-	*result = json_pack("{s:o}", "capture", final);
-	return 0;
+		return capture_start(d, c, b, args, result, msg, len);
+	if (!strcmp(action, "stream"))
+		return capture_stream(d, c, b, args, result, msg, len);
+	return capture_stop(b, c, args, result, msg, len);
 }
 
 static int cmd_help(struct memifd *d, struct mgmt_client *c, json_t *args,
@@ -306,7 +453,7 @@ static const struct cmd cmds[] = {
 	{ "reload", cmd_reload, no_args, "re-read the configuration file, apply the difference" },
 	{ "monitor", cmd_monitor, no_args, "stream link and bridge events on this connection" },
 	{ "capture", cmd_capture, capture_args,
-	  "start or stop mirroring a bridge's frames into a pcap file" },
+	  "mirror a bridge's frames into a pcap file, or stream them to the client" },
 	{ "help", cmd_help, no_args, "the commands and what they do" },
 };
 

@@ -23,20 +23,43 @@ struct pcap_rec_hdr {
 };
 _Static_assert(sizeof(struct pcap_rec_hdr) == PCAPW_REC_LEN, "pcap record");
 
-int pcapw_open(struct pcapw *w, const char *path, uint32_t linktype, bool excl)
+void pcapw_file_header(uint8_t out[PCAPW_HDR_LEN], uint32_t linktype)
 {
 	struct pcap_file_hdr h = { PCAP_MAGIC_NS, 2, 4, 0, 0, PCAPW_SNAPLEN,
 				   linktype };
+
+	memcpy(out, &h, sizeof(h));
+}
+
+size_t pcapw_record_header(uint8_t out[PCAPW_REC_LEN], size_t len)
+{
+	size_t cap = len < PCAPW_SNAPLEN ? len : PCAPW_SNAPLEN;
+	struct pcap_rec_hdr rh;
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	rh.sec = (uint32_t)ts.tv_sec;
+	rh.nsec = (uint32_t)ts.tv_nsec;
+	rh.caplen = (uint32_t)cap;
+	rh.len = (uint32_t)len;
+	memcpy(out, &rh, sizeof(rh));
+	return cap;
+}
+
+int pcapw_open(struct pcapw *w, const char *path, uint32_t linktype, bool excl)
+{
+	uint8_t h[PCAPW_HDR_LEN];
 	int flags = O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW |
 		    (excl ? O_EXCL : O_TRUNC);
 	ssize_t n;
 	int r;
 
+	pcapw_file_header(h, linktype);
 	w->size = w->packets = 0;
 	w->fd = open(path, flags, 0644);
 	if (w->fd < 0)
 		return -errno;
-	n = write(w->fd, &h, sizeof(h));
+	n = write(w->fd, h, sizeof(h));
 	if (n == (ssize_t)sizeof(h)) {
 		w->size = sizeof(h);
 		return 0;
@@ -50,10 +73,9 @@ int pcapw_open(struct pcapw *w, const char *path, uint32_t linktype, bool excl)
 
 int pcapw_write(struct pcapw *w, const struct iovec *iov, int iovcnt, size_t len)
 {
-	size_t cap = len < PCAPW_SNAPLEN ? len : PCAPW_SNAPLEN, left = cap;
+	uint8_t rh[PCAPW_REC_LEN];
 	struct iovec v[IOV_MAX];
-	struct pcap_rec_hdr rh;
-	struct timespec ts;
+	size_t cap, left;
 	int nv = 1;
 	ssize_t n;
 	int r;
@@ -62,12 +84,8 @@ int pcapw_write(struct pcapw *w, const struct iovec *iov, int iovcnt, size_t len
 		return -EBADF;
 	if (iovcnt >= IOV_MAX || len > UINT32_MAX)
 		return -EMSGSIZE;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	rh.sec = (uint32_t)ts.tv_sec;
-	rh.nsec = (uint32_t)ts.tv_nsec;
-	rh.caplen = (uint32_t)cap;
-	rh.len = (uint32_t)len;
-	v[0].iov_base = &rh;
+	cap = left = pcapw_record_header(rh, len);
+	v[0].iov_base = rh;
 	v[0].iov_len = sizeof(rh);
 	for (int i = 0; i < iovcnt && left; i++, nv++) {
 		v[nv] = iov[i];

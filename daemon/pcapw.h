@@ -31,6 +31,11 @@ int pcapw_open(struct pcapw *w, const char *path, uint32_t linktype, bool excl);
  * to that, with its length on the wire.  Returns 0 or -errno (the file
  * keeps only whole records). */
 int pcapw_write(struct pcapw *w, const struct iovec *iov, int iovcnt, size_t len);
+/* The file header, and the header of a record of a len-byte frame stamped
+ * now (returns how many of its bytes the record holds), for writers of
+ * their own (a capture stream). */
+void pcapw_file_header(uint8_t out[PCAPW_HDR_LEN], uint32_t linktype);
+size_t pcapw_record_header(uint8_t out[PCAPW_REC_LEN], size_t len);
 /* Accepts a closed writer. */
 void pcapw_close(struct pcapw *w);
 

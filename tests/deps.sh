@@ -32,6 +32,8 @@ bin systemd-analyze systemd
 bin man man-db
 # the metrics test: promtool check metrics, and a real Prometheus scraping memifd
 bin promtool prometheus
+# the extcap test: tshark -D and tshark -i memifd-BRIDGE through memifctl
+bin tshark tshark
 [ -z "$need" ] && exit 0
 if [ "$(id -u)" != 0 ]; then
     echo "memifd: missing packages:$need (run as root, or: apt-get install$need)" >&2

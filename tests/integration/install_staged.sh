@@ -40,6 +40,9 @@ expect 644 $P/share/man/man5/memifd.conf.5
 expect 644 $P/lib/systemd/system/memifd.service
 expect 644 $P/share/bash-completion/completions/memifctl
 expect 644 /etc/memifd/memifd.conf
+X=/usr/lib/$(cc -print-multiarch)/wireshark/extcap/memifd
+expect 755 "$X"
+grep -qx "exec $P/bin/memifctl \"\$@\"" "$D$X" || { cat "$D$X"; fail "extcap entry does not run $P/bin/memifctl"; }
 [ "$(readlink "$D$P/lib/libmemif.so")" = libmemif.so.3 ] || fail "libmemif.so is not a symlink to libmemif.so.3"
 [ "$(readlink "$D$P/lib/libmemif4.so")" = libmemif.so.4 ] || fail "libmemif4.so is not a symlink to libmemif.so.4"
 cmp -s "$TOP/build/memifd" "$D$P/sbin/memifd" || fail "memifd differs from the build"
@@ -51,7 +54,7 @@ objdump -p "$D$P/lib/libmemif.so.4" | grep -q 'SONAME *libmemif.so.4' || fail "s
 objdump -T "$D$P/lib/libmemif.so.3" | grep -q 'LIBMEMIF_3.1 *memif_init$' || fail "3.1 symbols not versioned"
 objdump -T "$D$P/lib/libmemif.so.4" | grep -q 'LIBMEMIF_4.0 *memif_set_listener_fd$' || fail "4.x symbols not versioned"
 n=$(find "$D" ! -type d | wc -l)
-[ "$n" = 18 ] || { find "$D" ! -type d; fail "$n files installed, expected 18"; }
+[ "$n" = 19 ] || { find "$D" ! -type d; fail "$n files installed, expected 19"; }
 "$D$P/sbin/memifd" --check-config -c "$D/etc/memifd/memifd.conf" || fail "installed config does not validate"
 
 log "pc file"
