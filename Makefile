@@ -124,7 +124,7 @@ PROGRAMS := $(LIB_A) $(LIB_SO) $(LIB4_A) $(LIB4_SO) \
             $(if $(D_SRCS),$(MEMIFD)) $(if $(C_SRCS),$(MEMIFCTL))
 
 .PHONY: all deps run test unit-test integration-test check-san bench fuzz fuzzers memcheck \
-        install uninstall clean tools
+        install uninstall clean tools soak
 all: $(PROGRAMS) $(BUILD)/libmemif.pc $(BUILD)/libmemif4.pc
 
 # Install missing Debian packages (only when something is missing).
@@ -258,6 +258,16 @@ memcheck: deps
 
 fuzz: deps
 	$(Q)tests/fuzz/run.sh
+
+# The long soak (not in make test, which runs its 60 s version): SOAK_S
+# seconds (600) with the normal memifd, then as long with the ASan+UBSan one.
+SOAK_S ?= 600
+soak: deps
+	$(Q)$(MAKE) -s all tools $(QUIET)
+	$(Q)$(MAKE) -s SAN=1 all tools $(QUIET)
+	$(Q)SOAK_S=$(SOAK_S) bash tests/integration/reliability_soak.sh
+	$(Q)SOAK_S=$(SOAK_S) MEMIFD=$(CURDIR)/build-san/memifd ASAN_OPTIONS=detect_leaks=1 \
+		bash tests/integration/reliability_soak.sh
 
 # ---- install ----------------------------------------------------------------
 # Honours PREFIX, DESTDIR, sysconfdir and the directories at the top.  The
