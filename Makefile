@@ -35,6 +35,13 @@ BUILD    := build-fuzz
 CC       := clang
 SANFLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
 NOWERROR := 1 # gcc's -Werror builds guard the warnings; clang's may differ
+else ifeq ($(COV),1)
+# the fuzzers built for llvm-cov (make coverage): clang's source-based
+# coverage, no sanitizer, in build-cov/
+BUILD    := build-cov
+CC       := clang
+SANFLAGS := -fsanitize=fuzzer-no-link -fprofile-instr-generate -fcoverage-mapping
+NOWERROR := 1
 else ifeq ($(SAN),1)
 BUILD    ?= build-san
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
@@ -124,7 +131,7 @@ PROGRAMS := $(LIB_A) $(LIB_SO) $(LIB4_A) $(LIB4_SO) \
             $(if $(D_SRCS),$(MEMIFD)) $(if $(C_SRCS),$(MEMIFCTL))
 
 .PHONY: all deps run test unit-test integration-test check-san bench fuzz fuzzers memcheck \
-        install uninstall clean tools soak
+        install uninstall clean tools soak coverage
 all: $(PROGRAMS) $(BUILD)/libmemif.pc $(BUILD)/libmemif4.pc
 
 # Install missing Debian packages (only when something is missing).
@@ -259,6 +266,13 @@ memcheck: deps
 fuzz: deps
 	$(Q)tests/fuzz/run.sh
 
+# Line coverage (llvm-cov) of the validating code by the fuzzers' corpora
+# (tests/fuzz/corpus/, tests/fuzz/regressions/ and what make fuzz grew in
+# build-fuzz/corpus/): each file and the total, which must reach 90 %.
+coverage: deps
+	$(Q)$(MAKE) -s COV=1 fuzzers
+	$(Q)tests/fuzz/coverage.sh
+
 # The long soak (not in make test, which runs its 60 s version): SOAK_S
 # seconds (600) with the normal memifd, then as long with the ASan+UBSan one.
 SOAK_S ?= 600
@@ -332,6 +346,6 @@ uninstall:
 	    echo "  KEEP    $(DESTDIR)$(CONF_FILE) (changed)"; fi
 
 clean:
-	rm -rf build build-san build-fuzz
+	rm -rf build build-san build-fuzz build-cov
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
