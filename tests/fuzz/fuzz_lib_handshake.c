@@ -2,9 +2,10 @@
  * fuzz_lib_handshake - the handshake as a state machine, both roles.
  *
  * The fuzzer plays the other side of one libcore connection.  The first
- * input byte picks libcore's role (bit 0: 0 master, 1 slave) and, for a
- * master, the interface id the script claims (bit 1: 1 is the one with a
- * secret).  Then records of 6 bytes, each one step:
+ * input byte picks libcore's role (bit 0: 0 master, 1 slave) and bit 1:
+ * for a master, the interface id the script claims (1 is the one with a
+ * secret), for a slave, 3 queues each way instead of 1 (more than a HELLO
+ * may allow).  Then records of 6 bytes, each one step:
  *
  *   op      low nibble: the message - 0 ACK, 1 HELLO, 2 INIT, 3 ADD_REGION,
  *           4 ADD_RING, 5 CONNECT, 6 CONNECTED, 7 DISCONNECT, 8 a message
@@ -53,6 +54,16 @@ static int listener = -1;
 int LLVMFuzzerInitialize (int *argc, char ***argv);
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 
+/* With an interrupt callback libcore announces the queues' eventfds. */
+static int
+on_interrupt (memif_conn_handle_t c, void *ctx, uint16_t q)
+{
+  (void) c;
+  (void) ctx;
+  (void) q;
+  return 0;
+}
+
 static socklen_t
 abstract_addr (struct sockaddr_un *sa, const char *name)
 {
@@ -84,7 +95,7 @@ LLVMFuzzerInitialize (int *argc, char ***argv)
 			      .log2_ring_size = LOG2, .buffer_size = BUFSZ };
       if (i == 1)
 	memcpy (a.secret, "secret", 6);
-      if (memif_create (&masters[i], &a, NULL, NULL, NULL, NULL))
+      if (memif_create (&masters[i], &a, NULL, NULL, on_interrupt, NULL))
 	abort ();
     }
   /* the fuzzer's own master, for libcore's slave */
@@ -311,13 +322,14 @@ out:
 
 /* libcore as a slave: it connects to the fuzzer's listener. */
 static int
-slave_open (memif_conn_handle_t *c)
+slave_open (memif_conn_handle_t *c, uint8_t queues)
 {
   memif_conn_args_t a = { .socket = ssock, .is_master = 0, .interface_id = 0,
-			  .log2_ring_size = LOG2, .buffer_size = BUFSZ };
+			  .log2_ring_size = LOG2, .buffer_size = BUFSZ,
+			  .num_s2m_rings = queues, .num_m2s_rings = queues };
   int s = -1;
 
-  if (memif_create (c, &a, NULL, NULL, NULL, NULL))
+  if (memif_create (c, &a, NULL, NULL, on_interrupt, NULL))
     abort ();
   memif_request_connection (*c);
   for (int i = 0; i < 20 && s < 0; i++)
@@ -344,7 +356,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   data++, size--;
   if (sc.slave)
     {
-      if ((s = slave_open (&slave)) < 0)
+      if ((s = slave_open (&slave, (uint8_t) (1 + (sc.id ? 2 : 0)))) < 0)
 	abort ();
     }
   else
