@@ -162,6 +162,7 @@ class Peers:
         self.tp_runs = []           # testpmd's final counters, one dict per run
         self.vpp_dir = t + "/vpp-soak"
         self.runs = {}
+        self.started = {}
 
     def members(self, name):
         if name in GROUPS:
@@ -174,8 +175,13 @@ class Peers:
         log = open("%s/peer-%s.%d.log" % (self.t, name, run), "w")
         if name in GROUPS:
             g = GROUPS[name]
+            cnt = "%s/peer-%s.%d.cnt" % (self.t, name, run)
+            # made here, zeroed, so that a peer killed before it opened the
+            # file still has its (zero) counts
+            with open(cnt, "wb") as f:
+                f.write(bytes(32 * len(g)))
             cmd = [PEER, "-s", self.t + "/soak.sock", "-i", str(g[0]), "-n", str(len(g)),
-                   "-p", str(PPS), "-o", "%s/peer-%s.%d.cnt" % (self.t, name, run)]
+                   "-p", str(PPS), "-o", cnt]
         elif name == "testpmd":
             cmd = ["nice", "-n", "10", "dpdk-testpmd", "--lcores", "0@0-1,1@0-1",
                    "--no-huge", "-m", "256", "--no-pci", "--file-prefix=soak%d" % os.getpid()]
@@ -199,6 +205,7 @@ class Peers:
             cmd = [VPP_DIR + "/run-vpp", self.vpp_dir, cli, str(os.cpu_count() - 1)]
         self.p[name] = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT,
                                         stdin=subprocess.DEVNULL)
+        self.started[name] = time.monotonic()
         log.close()
 
     def kill(self, name, final=False):
@@ -350,6 +357,8 @@ class Driver:
         if len(live) < 4:
             return                 # one peer down at a time
         name = random.choice(live)
+        if time.monotonic() - self.peers.started[name] < 5:
+            return                 # killed during traffic, not while it starts
         self.peers.kill(name)
         self.pending = (name, time.monotonic() + random.uniform(1, 3))
         self.count("peer kills (%s)" % name)
