@@ -449,7 +449,8 @@ class Driver:
             raise RuntimeError("links not up after 40 s: %s" % down)
         time.sleep(5)
         self.warm = self.proc()
-        threads = [threading.Thread(target=self.prober), threading.Thread(target=self.hostile_loop)]
+        threads = [threading.Thread(target=self.prober, daemon=True),
+                   threading.Thread(target=self.hostile_loop, daemon=True)]
         for th in threads:
             th.start()
         print("soak: warm-up done: %s; driving for %d s" % (self.warm, self.secs), flush=True)
@@ -730,8 +731,10 @@ def main():
     try:
         r = d.run()
     finally:
-        for name in list(d.peers.p):
-            d.peers.p[name].kill()
+        d.stop.set()
+        for p in list(d.peers.p.values()) + [getattr(d, "sender", None)]:
+            if p:
+                p.kill()
     print("soak: %d checks passed, %d failed before the report" % (r["ok"], len(r["bad"])))
     return 0
 
