@@ -39,6 +39,13 @@ BUILD    := build-fuzz
 CC       := clang
 SANFLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
 NOWERROR := 1 # gcc's -Werror builds guard the warnings; clang's may differ
+else ifeq ($(COV),1)
+# the fuzzers built for llvm-cov (make coverage): clang's source-based
+# coverage, no sanitizer, in build-cov/
+BUILD    := build-cov
+CC       := clang
+SANFLAGS := -fsanitize=fuzzer-no-link -fprofile-instr-generate -fcoverage-mapping
+NOWERROR := 1
 else ifeq ($(SAN),1)
 BUILD    ?= build-san
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
@@ -128,7 +135,7 @@ PROGRAMS := $(LIB_A) $(LIB_SO) $(LIB4_A) $(LIB4_SO) \
             $(if $(D_SRCS),$(MEMIFD)) $(if $(C_SRCS),$(MEMIFCTL))
 
 .PHONY: all deps run test unit-test integration-test check-san bench fuzz fuzzers memcheck \
-        install uninstall clean tools
+        install uninstall clean tools soak coverage
 all: $(PROGRAMS) $(BUILD)/libmemif.pc $(BUILD)/libmemif4.pc
 
 # Install missing Debian packages (only when something is missing).
@@ -263,6 +270,24 @@ memcheck: deps
 fuzz: deps
 	$(Q)tests/fuzz/run.sh
 
+# Line coverage (llvm-cov) of the validating code by the fuzzers' corpora
+# (tests/fuzz/corpus/, tests/fuzz/regressions/ and what make fuzz grew in
+# build-fuzz/corpus/): each file and the total, which must reach 90 %.
+coverage: deps
+	$(Q)$(MAKE) -s COV=1 fuzzers
+	$(Q)tests/fuzz/coverage.sh
+
+# The long soak (not in make test, which runs its 60 s version): SOAK_S
+# seconds (600) with the normal memifd, then as long with the ASan+UBSan one
+# (both run; it fails if either does).
+SOAK_S ?= 600
+soak: deps
+	$(Q)$(MAKE) -s all tools $(QUIET)
+	$(Q)$(MAKE) -s SAN=1 all tools $(QUIET)
+	$(Q)r=0; SOAK_S=$(SOAK_S) bash tests/integration/reliability_soak.sh || r=1; \
+	SOAK_S=$(SOAK_S) MEMIFD=$(CURDIR)/build-san/memifd ASAN_OPTIONS=detect_leaks=1 \
+		bash tests/integration/reliability_soak.sh || r=1; exit $$r
+
 # ---- install ----------------------------------------------------------------
 # Honours PREFIX, DESTDIR, sysconfdir and the directories at the top.  The
 # pc file and the unit are written with the final paths (libdir and
@@ -329,6 +354,6 @@ uninstall:
 	    echo "  KEEP    $(DESTDIR)$(CONF_FILE) (changed)"; fi
 
 clean:
-	rm -rf build build-san build-fuzz
+	rm -rf build build-san build-fuzz build-cov
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -2,7 +2,8 @@
 # Builds the libFuzzer targets (clang, ASan+UBSan) and runs each for
 # FUZZ_SECONDS (default 60): first every saved regression input of
 # tests/fuzz/regressions/TARGET/, then the seed corpus tests/fuzz/corpus/TARGET/
-# grown in build-fuzz/corpus/TARGET/.  A crash leaves its input in
+# grown in build-fuzz/corpus/TARGET/ (with tests/fuzz/TARGET.dict as the
+# dictionary when there is one).  A crash leaves its input in
 # build-fuzz/artifacts/TARGET/ and fails the run; copy it to regressions/.
 # Prints one line per target with its executions, and a summary line.
 cd "$(dirname "$0")/../.." || exit 2
@@ -25,8 +26,10 @@ for src in tests/fuzz/fuzz_*.c; do
     if ls tests/fuzz/regressions/"$t"/* >/dev/null 2>&1; then
         "$bin" tests/fuzz/regressions/"$t"/* >"$log" 2>&1 || ok=0
     fi
+    dict=()
+    [ -f tests/fuzz/"$t".dict ] && dict=(-dict=tests/fuzz/"$t".dict)
     if [ $ok = 1 ]; then
-        ASAN_OPTIONS=detect_leaks=1 timeout -k 5 $((secs + 60)) "$bin" -max_total_time="$secs" \
+        ASAN_OPTIONS=detect_leaks=1 timeout -k 5 $((secs + 60)) "$bin" -max_total_time="$secs" "${dict[@]}" \
             -rss_limit_mb=4096 -artifact_prefix="$art" "$corpus" >"$log" 2>&1 || ok=0
     fi
     runs=$(sed -n 's/^Done \([0-9]*\) runs.*/\1/p' "$log" | tail -1)
