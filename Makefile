@@ -277,16 +277,16 @@ coverage: deps
 	$(Q)$(MAKE) -s COV=1 fuzzers
 	$(Q)tests/fuzz/coverage.sh
 
-# The long soak (not in make test, which runs its 60 s version): SOAK_S
+# The soak (not in make test: README, Reliability): SOAK_S
 # seconds (600) with the normal memifd, then as long with the ASan+UBSan one
 # (both run; it fails if either does).
 SOAK_S ?= 600
 soak: deps
 	$(Q)$(MAKE) -s all tools $(QUIET)
 	$(Q)$(MAKE) -s SAN=1 all tools $(QUIET)
-	$(Q)r=0; SOAK_S=$(SOAK_S) bash tests/integration/reliability_soak.sh || r=1; \
+	$(Q)r=0; SOAK_S=$(SOAK_S) bash tests/soak/soak.sh || r=1; \
 	SOAK_S=$(SOAK_S) MEMIFD=$(CURDIR)/build-san/memifd ASAN_OPTIONS=detect_leaks=1 \
-		bash tests/integration/reliability_soak.sh || r=1; exit $$r
+		bash tests/soak/soak.sh || r=1; exit $$r
 
 # ---- install ----------------------------------------------------------------
 # Honours PREFIX, DESTDIR, sysconfdir and the directories at the top.  The

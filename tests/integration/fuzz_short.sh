@@ -3,4 +3,4 @@
 # (make fuzz runs them longer).  Needs clang.
 cd "$(dirname "$0")/../.." || exit 2
 command -v clang >/dev/null || { echo "clang not installed"; exit 77; }
-FUZZ_SECONDS=${FUZZ_SECONDS:-10} tests/fuzz/run.sh
+FUZZ_SECONDS=${FUZZ_SECONDS:-5} tests/fuzz/run.sh

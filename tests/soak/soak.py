@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""soak.py - the soak test's plan, driver and judge (run by reliability_soak.sh).
+"""soak.py - the soak test's plan, driver and judge (run by tests/soak/soak.sh).
 
   soak.py setup T NS                 writes T/soak.conf, T/replay.pcap, T/plan.json
   soak.py run T NS CTL PID SECONDS   peers, traffic, the random driver, the counts
@@ -442,7 +442,7 @@ class Driver:
         senders = ["st%02d" % i for i in range(30)] + ["sl%db" % k for k in range(10)]
         self.sender = subprocess.Popen(
             ["ip", "netns", "exec", self.ns, sys.executable,
-             os.path.join(TOP, "tests/integration/soak_send.py"), self.t + "/sent.json",
+             os.path.join(TOP, "tests/soak/soak_send.py"), self.t + "/sent.json",
              str(PPS)] + senders, stdin=subprocess.DEVNULL)
         down = self.all_up(40)
         if down:
