@@ -5,6 +5,7 @@
 #include "http.h"
 #include "log.h"
 #include "loop.h"
+#include "sockfile.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -268,26 +269,6 @@ static void http_reap(struct loop_timer *t)
 	}
 }
 
-/* A unix socket file nobody listens on is replaced; a live one is not. */
-static int http_clear_unix(const struct sockaddr_un *sa)
-{
-	struct stat st;
-	int fd, r;
-
-	if (lstat(sa->sun_path, &st) < 0)
-		return errno == ENOENT ? 0 : -errno;
-	if (!S_ISSOCK(st.st_mode))
-		return -EEXIST;
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	r = connect(fd, (const struct sockaddr *)sa, sizeof(*sa));
-	close(fd);
-	if (!r)
-		return -EADDRINUSE;
-	return unlink(sa->sun_path) < 0 ? -errno : 0;
-}
-
 static int http_listen(struct http_server *s, const char *addr)
 {
 	struct sockaddr_storage ss;
@@ -295,7 +276,7 @@ static int http_listen(struct http_server *s, const char *addr)
 	int fd, one = 1, r = http_addr_parse(addr, &ss, &len);
 
 	if (!r && ss.ss_family == AF_UNIX)
-		r = http_clear_unix((struct sockaddr_un *)&ss);
+		r = sockfile_clear((struct sockaddr_un *)&ss);
 	if (r)
 		return r;
 	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);

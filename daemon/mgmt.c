@@ -6,6 +6,7 @@
 #include "loop.h"
 #include "memifd.h"
 #include "mgmt.h"
+#include "sockfile.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -534,33 +535,13 @@ static void mgmt_accept(struct loop_fd *lf, uint32_t events)
 	}
 }
 
-/* A socket file left by a dead daemon is removed; a live one is an error. */
-static int mgmt_clear_path(const struct sockaddr_un *sa)
-{
-	struct stat st;
-	int fd, r;
-
-	if (lstat(sa->sun_path, &st) < 0)
-		return errno == ENOENT ? 0 : -errno;
-	if (!S_ISSOCK(st.st_mode))
-		return -EEXIST;
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	r = connect(fd, (const struct sockaddr *)sa, sizeof(*sa));
-	close(fd);
-	if (!r)
-		return -EADDRINUSE;
-	return unlink(sa->sun_path) < 0 ? -errno : 0;
-}
-
 static int mgmt_listen(struct mgmt *m, const struct control_conf *cc)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	int fd, r;
 
 	memcpy(sa.sun_path, cc->socket, strlen(cc->socket));
-	r = mgmt_clear_path(&sa);
+	r = sockfile_clear(&sa);
 	if (r)
 		return r;
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
