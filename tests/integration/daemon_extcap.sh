@@ -10,18 +10,8 @@
 . "$(dirname "$0")/lib.sh"
 need_root
 command -v tshark >/dev/null || skip "needs tshark (tests/deps.sh installs it)"
-command -v useradd >/dev/null && command -v groupadd >/dev/null || skip "needs useradd and groupadd"
 MEMIFCTL=${MEMIFCTL:-$TOP/build/memifctl}
-G=mdg$TAG U=mdu$TAG
-users_del() {
-	userdel "$U" 2>/dev/null
-	groupdel "$G" 2>/dev/null
-	cleanup
-}
-trap users_del EXIT
-groupadd --system "$G" || fail "groupadd"
-useradd --system --no-create-home --shell /usr/sbin/nologin -G "$G" "$U" || fail "useradd $U"
-chmod 755 "$T"
+test_user
 cp "$MEMIFCTL" "$T/memifctl" && chmod 755 "$T/memifctl"
 mkdir "$T/out" && chown "$U" "$T/out"
 # tshark as U; setpriv execs it, so $! of "as_u ... &" would be a subshell: use $AS

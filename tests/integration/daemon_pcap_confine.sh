@@ -8,19 +8,9 @@
 # right.
 . "$(dirname "$0")/lib.sh"
 need_root
-command -v useradd >/dev/null && command -v groupadd >/dev/null || skip "needs useradd and groupadd"
 command -v tcpdump >/dev/null || skip "needs tcpdump"
 
-G=mdg$TAG U=mdu$TAG
-users_del() {
-	userdel "$U" 2>/dev/null
-	groupdel "$G" 2>/dev/null
-	cleanup
-}
-trap users_del EXIT
-groupadd --system "$G" || fail "groupadd"
-useradd --system --no-create-home --shell /usr/sbin/nologin -G "$G" "$U" || fail "useradd $U"
-chmod 755 "$T"
+test_user
 MEMIFCTL=${MEMIFCTL:-$TOP/build/memifctl}
 cp "$MEMIFCTL" "$T/memifctl" && cp "$MGMT_PY" "$T/mgmt.py" && chmod 755 "$T/memifctl" "$T/mgmt.py"
 as() { setpriv --reuid="$U" --regid="$U" --init-groups "$@"; }

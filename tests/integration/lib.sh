@@ -79,6 +79,21 @@ ns_probe() {
 }
 ns_ended() { wait_for 15 eval '! ip link show "mdr$TAG"'; }
 
+# test_user: a system group G=mdg<TAG> and a user U=mdu<TAG> in it, both
+# removed by the cleanup (once the test's processes are gone); $T is made
+# readable for them.
+test_user() {
+	command -v useradd >/dev/null && command -v groupadd >/dev/null ||
+		skip "needs useradd and groupadd"
+	G=mdg$TAG U=mdu$TAG
+	_CLEANUP_HOOKS+=(_test_user_del)
+	groupadd --system "$G" || fail "groupadd"
+	useradd --system --no-create-home --shell /usr/sbin/nologin -G "$G" "$U" ||
+		fail "useradd $U"
+	chmod 755 "$T"
+}
+_test_user_del() { userdel "$U" 2>/dev/null; groupdel "$G" 2>/dev/null; }
+
 # track PID: killed (TERM, then KILL) by the cleanup.
 track() { _PIDS+=("$1"); }
 
