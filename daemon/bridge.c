@@ -235,10 +235,10 @@ static int bridge_port_open(struct bridge *b, char *err, size_t errlen)
 	const struct host_conf *hc = &b->conf.host;
 	int r = 0;
 
-	b->port = port_open(hc, b->conf.memif.mode == MM_IP, b->host_attach_only,
-			    bridge_host_queues(b), err, errlen);
-	if (!b->port)
-		return -EIO;
+	r = port_open(hc, b->conf.memif.mode == MM_IP, b->host_attach_only,
+		      bridge_host_queues(b), &b->port, err, errlen);
+	if (r) /* EPERM: a file outside control.pcap_dir (confine.h) */
+		return r == -EPERM || r == -ENOSYS || r == -ENOMEM ? r : -EIO;
 	for (uint16_t q = 0; q < b->port->nqueues && !r; q++) {
 		b->hq[q] = (struct host_queue){ { b->port->qfd[q], bridge_io_host_input }, b, q };
 		r = loop_add(b->loop, &b->hq[q].lf, EPOLLIN);
@@ -298,8 +298,8 @@ static void bridge_release(void *arg)
 	free(b);
 }
 
-int bridge_capture_start(struct bridge *b, const char *file, const char *filter,
-			 int dir, unsigned long long count, char *err,
+int bridge_capture_start(struct bridge *b, const char *file,
+			 const struct confine *cf, const char *filter, int dir, unsigned long long count, char *err,
 			 size_t errlen)
 {
 	struct capture *c;
@@ -310,7 +310,7 @@ int bridge_capture_start(struct bridge *b, const char *file, const char *filter,
 			 "first)", b->conf.name);
 		return -EBUSY;
 	}
-	r = capture_new(file, filter, (enum capture_dir)dir, count,
+	r = capture_new(file, cf, filter, (enum capture_dir)dir, count,
 			b->conf.memif.mode == MM_IP, &c, err, errlen);
 	if (r)
 		return r;

@@ -63,11 +63,11 @@ void bridge_counters_reset(struct bridge *b);
 void bridge_counters_total(struct bridge *b, struct bridge_counters *out);
 void bridge_get_gauges(struct bridge *b, struct bridge_gauges *g);
 
-/* Starts mirroring the bridge's frames into file (a new pcap file; see
- * capture.h for the arguments).  -EBUSY while a capture records; 0 or
- * -errno with err filled. */
-int bridge_capture_start(struct bridge *b, const char *file, const char *filter,
-			 int dir, unsigned long long count, char *err,
+/* Starts mirroring the bridge's frames into file (a new pcap file, made
+ * for cf: confine.h; see capture.h for the arguments).  -EBUSY while a
+ * capture records; 0 or -errno with err filled. */
+int bridge_capture_start(struct bridge *b, const char *file,
+			 const struct confine *cf, const char *filter, int dir, unsigned long long count, char *err,
 			 size_t errlen);
 /* Ends the capture; *final gets its last state (caller owns).  -ENOENT
  * when there is none. */

@@ -98,9 +98,9 @@ static int capture_alloc(const char *filter, enum capture_dir dir,
 	return 0;
 }
 
-int capture_new(const char *file, const char *filter, enum capture_dir dir,
-		unsigned long long count, bool l3, struct capture **out,
-		char *err, size_t errlen)
+int capture_new(const char *file, const struct confine *cf, const char *filter,
+		enum capture_dir dir, unsigned long long count, bool l3,
+		struct capture **out, char *err, size_t errlen)
 {
 	struct capture *c;
 	int r = capture_alloc(filter, dir, count, l3, &c, err, errlen);
@@ -108,12 +108,12 @@ int capture_new(const char *file, const char *filter, enum capture_dir dir,
 	if (r)
 		return r;
 	snprintf(c->file, sizeof(c->file), "%s", file);
-	r = pcapw_open(&c->w, file, l3 ? PCAPW_LINKTYPE_RAW
-				       : PCAPW_LINKTYPE_ETHERNET, true);
+	r = pcapw_open(&c->w, cf, file, l3 ? PCAPW_LINKTYPE_RAW
+					   : PCAPW_LINKTYPE_ETHERNET,
+		       true, err, errlen);
 	if (r) {
-		snprintf(err, errlen, "%s: %s", file, strerror(-r));
 		capture_free(c);
-		return r == -EEXIST ? -EEXIST : -EIO;
+		return r == -EEXIST || r == -EPERM || r == -ENOSYS ? r : -EIO;
 	}
 	*out = c;
 	return 0;

@@ -19,13 +19,15 @@ enum capture_dir {
 };
 
 struct capture;
+struct confine;
 
-/* Creates file (which must not exist); filter may be NULL or "", count 0
- * means no limit.  Returns 0 with *out (free with capture_free), or -errno
- * with err filled. */
-int capture_new(const char *file, const char *filter, enum capture_dir dir,
-		unsigned long long count, bool l3, struct capture **out,
-		char *err, size_t errlen);
+/* Creates file (which must not exist) for cf (confine.h: NULL or an
+ * empty dir: as named); filter may be NULL or "", count 0 means no limit.
+ * Returns 0 with *out (free with capture_free), or -errno with err filled
+ * (-EPERM: refused by the confinement). */
+int capture_new(const char *file, const struct confine *cf, const char *filter,
+		enum capture_dir dir, unsigned long long count, bool l3,
+		struct capture **out, char *err, size_t errlen);
 /* Accepts NULL; a stream's descriptor is closed. */
 void capture_free(struct capture *c);
 

@@ -14,6 +14,8 @@
 #include <sys/types.h>
 #include <jansson.h>
 
+#include "confine.h"
+
 #define CONF_DEFAULT_FILE "/etc/memifd/memifd.conf"
 #define CONF_DEFAULT_CONTROL "/run/memifd/memifd.sock"
 #define CONF_DEFAULT_MEMIF_SOCKET "/run/memifd/memif.sock"
@@ -68,6 +70,10 @@ struct host_conf {
 	unsigned loop;	    /* passes over the file, 0 = forever */
 	uint64_t max_packets, max_bytes; /* per written file, 0 = no limit */
 	unsigned keep_files; /* at a limit: FILE.1 .. FILE.N kept, a new FILE */
+	/* pcap-file of a bridge a client other than root created: read and
+	 * write beneath control.pcap_dir only, for that client (set by the
+	 * create command, never by the configuration; dir "" = as named) */
+	struct confine confine;
 };
 
 struct bridge_conf {

@@ -36,6 +36,7 @@ struct mgmt_client {
 	uint32_t events;
 	pid_t pid;
 	uid_t uid;
+	gid_t gid;
 	int fd_in; /* a descriptor the client sent, for its next request; -1 */
 	struct mgmt_client *next;
 };
@@ -405,6 +406,11 @@ uid_t mgmt_client_uid(const struct mgmt_client *c)
 	return c->uid;
 }
 
+struct ucred mgmt_client_cred(const struct mgmt_client *c)
+{
+	return (struct ucred){ .pid = c->pid, .uid = c->uid, .gid = c->gid };
+}
+
 void mgmt_broadcast(struct mgmt *m, json_t *ev)
 {
 	struct mgmt_client *c, *next;
@@ -506,6 +512,7 @@ static void mgmt_accept_one(struct mgmt *m, int fd)
 	c->lf.cb = client_event;
 	c->pid = cr.pid;
 	c->uid = cr.uid;
+	c->gid = cr.gid;
 	c->fd_in = -1;
 	c->events = EPOLLIN;
 	if (loop_add(m->d->loop, &c->lf, EPOLLIN)) {

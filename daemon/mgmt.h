@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <jansson.h>
+#include <sys/socket.h> /* struct ucred */
 #include <sys/types.h>
 
 #include "config.h"
@@ -51,6 +52,8 @@ void mgmt_client_send(struct mgmt_client *c, json_t *ev);
 int mgmt_client_take_fd(struct mgmt_client *c);
 /* The client's uid (SO_PEERCRED at connect time). */
 uid_t mgmt_client_uid(const struct mgmt_client *c);
+/* Its pid, uid and gid, the same way. */
+struct ucred mgmt_client_cred(const struct mgmt_client *c);
 
 /* The command table (mgmt_cmds.c).  Returns 0 with *result set, or -errno
  * with msg filled. */

@@ -4,6 +4,7 @@
  */
 #include "bridge.h"
 #include "capture.h"
+#include "confine.h"
 #include "log.h"
 #include "memifd.h"
 #include "mgmt.h"
@@ -74,36 +75,33 @@ static int select_bridges(struct memifd *d, json_t *args, json_t **list,
 	return 0;
 }
 
-/* Is real (a resolved path) dir or under it? */
-static bool path_under(const char *real, const char *dir)
+/* msg = pre + msg. */
+static void prefix_msg(const char *pre, char *msg, size_t len)
 {
-	size_t n = strlen(dir);
+	char *old = strdup(msg);
 
-	while (n > 1 && dir[n - 1] == '/')
-		n--;
-	return !strncmp(real, dir, n) && (real[n] == '\0' || real[n] == '/' ||
-					  (n == 1 && dir[0] == '/'));
-}
-
-static bool has_dotdot(const char *p)
-{
-	for (const char *s = p; (s = strstr(s, "..")); s += 2)
-		if ((s == p || s[-1] == '/') && (s[2] == '\0' || s[2] == '/'))
-			return true;
-	return false;
+	if (old)
+		snprintf(msg, len, "%s%s", pre, old);
+	free(old);
 }
 
 /* May client c have memifd open file (what: "file", "host.read", ...)?
- * Root may name any; others only files under control.pcap_dir, resolved
- * (no "..", no symbolic link that leads out).  -EPERM with msg. */
+ * Root may name any; others only files under control.pcap_dir: *cf is set
+ * for them, and the open itself keeps to the directory (confine.h); this
+ * is the early, clear refusal.  -EPERM with msg. */
 static int path_allowed(struct memifd *d, struct mgmt_client *c,
-			const char *what, const char *file, char *msg, size_t len)
+			const char *what, const char *file, struct confine *cf,
+			char *msg, size_t len)
 {
 	const char *dir = d->cfg->control.pcap_dir;
-	char real[PATH_MAX], rdir[PATH_MAX], parent[PATH_MAX], *slash;
-	bool ok = false;
+	struct ucred cr = mgmt_client_cred(c);
 
-	if (mgmt_client_uid(c) == 0 || !file || !file[0])
+	_Static_assert(sizeof(cf->dir) >= sizeof(d->cfg->control.pcap_dir),
+		       "control.pcap_dir fits a confine");
+	*cf = (struct confine){ .uid = cr.uid, .gid = cr.gid };
+	if (cr.uid != 0)
+		snprintf(cf->dir, sizeof(cf->dir), "%s", dir);
+	if (cr.uid == 0 || !file || !file[0])
 		return 0;
 	if (!dir[0]) {
 		snprintf(msg, len, "%s: only root may have memifd open files on its "
@@ -111,19 +109,7 @@ static int path_allowed(struct memifd *d, struct mgmt_client *c,
 			 "instead: memifctl capture NAME -w FILE", what);
 		return -EPERM;
 	}
-	if (file[0] == '/' && !has_dotdot(file) && realpath(dir, rdir)) {
-		if (realpath(file, real)) {
-			ok = path_under(real, rdir);
-		} else if (errno == ENOENT) {
-			snprintf(parent, sizeof(parent), "%s", file);
-			slash = strrchr(parent, '/');
-			*slash = '\0';
-			ok = strcmp(slash + 1, ".") && strcmp(slash + 1, "") &&
-			     realpath(parent[0] ? parent : "/", real) &&
-			     path_under(real, rdir);
-		}
-	}
-	if (ok)
+	if (confine_names(dir, file, NULL))
 		return 0;
 	snprintf(msg, len, "%s: %s is not under %s (control.pcap_dir), where "
 		 "clients other than root may have memifd open files", what,
@@ -213,9 +199,11 @@ static int cmd_create(struct memifd *d, struct mgmt_client *c, json_t *args,
 		config_errors_fini(&errs);
 		return -EINVAL;
 	}
-	r = path_allowed(d, c, "host.read", bc.host.read, msg, len);
+	r = path_allowed(d, c, "host.read", bc.host.read, &bc.host.confine,
+			 msg, len);
 	if (!r)
-		r = path_allowed(d, c, "host.write", bc.host.write, msg, len);
+		r = path_allowed(d, c, "host.write", bc.host.write,
+				 &bc.host.confine, msg, len);
 	if (r)
 		return r;
 	r = bridges_create(d, &bc, false, msg, len);
@@ -302,6 +290,7 @@ static int capture_start(struct memifd *d, struct mgmt_client *c,
 {
 	const char *file, *filter;
 	unsigned long long count;
+	struct confine cf;
 	int dir, r;
 
 	r = arg_string(args, "file", &file, msg, len);
@@ -314,10 +303,12 @@ static int capture_start(struct memifd *d, struct mgmt_client *c,
 						    : "required");
 		return -EINVAL;
 	}
-	r = path_allowed(d, c, "file", file, msg, len);
+	r = path_allowed(d, c, "file", file, &cf, msg, len);
 	if (r)
 		return r;
-	r = bridge_capture_start(b, file, filter, dir, count, msg, len);
+	r = bridge_capture_start(b, file, &cf, filter, dir, count, msg, len);
+	if (r == -EPERM || r == -ENOSYS)
+		prefix_msg("file: ", msg, len);
 	if (!r)
 		*result = json_pack("{s:o}", "capture", bridge_capture_to_json(b));
 	return r;

@@ -1,9 +1,11 @@
 /* pcapw.c - a pcap file writer with nanosecond timestamps. */
 #include "pcapw.h"
+#include "confine.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -46,19 +48,22 @@ size_t pcapw_record_header(uint8_t out[PCAPW_REC_LEN], size_t len)
 	return cap;
 }
 
-int pcapw_open(struct pcapw *w, const char *path, uint32_t linktype, bool excl)
+int pcapw_open(struct pcapw *w, const struct confine *cf, const char *path,
+	       uint32_t linktype, bool excl, char *err, size_t errlen)
 {
 	uint8_t h[PCAPW_HDR_LEN];
-	int flags = O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW |
-		    (excl ? O_EXCL : O_TRUNC);
+	int flags = O_WRONLY | O_CREAT | (excl ? O_EXCL : O_TRUNC);
 	ssize_t n;
 	int r;
 
 	pcapw_file_header(h, linktype);
 	w->size = w->packets = 0;
-	w->fd = open(path, flags, 0644);
-	if (w->fd < 0)
-		return -errno;
+	w->fd = confine_open(cf, path, flags, 0644, err, errlen);
+	if (w->fd < 0) {
+		r = w->fd;
+		w->fd = -1;
+		return r;
+	}
 	n = write(w->fd, h, sizeof(h));
 	if (n == (ssize_t)sizeof(h)) {
 		w->size = sizeof(h);
@@ -67,7 +72,9 @@ int pcapw_open(struct pcapw *w, const char *path, uint32_t linktype, bool excl)
 	r = n < 0 ? -errno : -ENOSPC;
 	close(w->fd);
 	w->fd = -1;
-	unlink(path);
+	confine_unlink(cf, path);
+	if (err)
+		snprintf(err, errlen, "%s: %s", path, strerror(-r));
 	return r;
 }
 

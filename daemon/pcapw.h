@@ -23,9 +23,13 @@ struct pcapw {
 	uint64_t packets; /* records in the file */
 };
 
-/* Creates path (excl: fail if it exists; never follows a symlink) and
- * writes the file header.  Returns 0 or -errno. */
-int pcapw_open(struct pcapw *w, const char *path, uint32_t linktype, bool excl);
+struct confine;
+
+/* Creates path (excl: fail if it exists; never follows a symlink) for cf
+ * (confine.h; NULL: as named) and writes the file header.  Returns 0 or
+ * -errno with err (a message naming path) filled when not NULL. */
+int pcapw_open(struct pcapw *w, const struct confine *cf, const char *path,
+	       uint32_t linktype, bool excl, char *err, size_t errlen);
 /* Appends one frame of len bytes in iov[0..iovcnt), stamped now; a frame
  * longer than PCAPW_SNAPLEN (what libpcap reads at most) is recorded cut
  * to that, with its length on the wire.  Returns 0 or -errno (the file

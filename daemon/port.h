@@ -81,8 +81,9 @@ struct port {
 /* Opens the port of hc->type (attach_only: only if its device exists)
  * with up to `queues` queues (a port that has no queues opens one).
  * Returns a new port (free with port_close), or NULL with err filled. */
-struct port *port_open(const struct host_conf *hc, bool l3, bool attach_only,
-		       unsigned queues, char *err, size_t errlen);
+/* 0 with *out, or -errno with err filled. */
+int port_open(const struct host_conf *hc, bool l3, bool attach_only,
+	      unsigned queues, struct port **out, char *err, size_t errlen);
 void port_close(struct port *p);
 
 extern const struct port_ops port_tap_ops;

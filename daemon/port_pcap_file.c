@@ -15,12 +15,14 @@
  * pass, which made replay several times slower than the ring; a larger
  * file is read from disk pass after pass.
  */
+#include "confine.h"
 #include "log.h"
 #include "pace.h"
 #include "pcapw.h"
 #include "port.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
@@ -46,7 +48,9 @@ enum wstate { W_NONE, W_WRITING, W_LIMIT, W_ERROR };
 struct pfile {
 	struct host_conf hc;
 	bool l3, carrier;
-	/* replay */
+	/* replay: rfd is the file opened once (confine.h), each pass reads
+	 * it from the start through rd */
+	int rfd;
 	pcap_t *rd;
 	enum rstate rstate;
 	struct pace pace;
@@ -162,27 +166,43 @@ drop:
 	return false;
 }
 
+/* libpcap reads the file opened (and checked) once, from its start: the
+ * file read is the one that was opened, whatever its name has become. */
+static int pf_pcap_open(struct pfile *f, char *err, size_t errlen)
+{
+	char ebuf[PCAP_ERRBUF_SIZE];
+	int fd = dup(f->rfd);
+	FILE *fp = NULL;
+
+	if (fd < 0 || lseek(fd, 0, SEEK_SET) < 0 || !(fp = fdopen(fd, "r"))) {
+		snprintf(err, errlen, "read %s: %s", f->hc.read, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -EIO;
+	}
+	f->rd = pcap_fopen_offline_with_tstamp_precision(fp,
+			PCAP_TSTAMP_PRECISION_NANO, ebuf);
+	if (!f->rd) {
+		fclose(fp); /* libpcap leaves it open when it fails */
+		snprintf(err, errlen, "read %s: %s", f->hc.read, ebuf);
+		return -EIO;
+	}
+	return 0;
+}
+
 /* Opens the replay file; check: read it through, counting its frames and
  * keeping them in memory if they fit (then the file is closed again). */
 static int pf_open_read(struct pfile *f, bool check, char *err, size_t errlen)
 {
-	char ebuf[PCAP_ERRBUF_SIZE];
 	struct pcap_pkthdr *h;
 	const u_char *d;
 	const char *want;
 	bool caching = true;
 	int r;
 
-	f->rd = pcap_open_offline_with_tstamp_precision(f->hc.read,
-			PCAP_TSTAMP_PRECISION_NANO, ebuf);
-	if (!f->rd) {
-		/* libpcap names the file itself when it cannot open it */
-		if (strstr(ebuf, f->hc.read))
-			snprintf(err, errlen, "read %s", ebuf);
-		else
-			snprintf(err, errlen, "read %s: %s", f->hc.read, ebuf);
-		return -EIO;
-	}
+	r = pf_pcap_open(f, err, errlen);
+	if (r)
+		return r;
 	want = pf_linktype_ok(pcap_datalink(f->rd), f->l3);
 	if (want) {
 		snprintf(err, errlen, "read %s: link type %s is not supported "
@@ -208,6 +228,8 @@ static int pf_open_read(struct pfile *f, bool check, char *err, size_t errlen)
 	pcap_close(f->rd);
 	f->rd = NULL;
 	if (caching && f->frames) {
+		close(f->rfd);
+		f->rfd = -1;
 		log_info("replay of %s: %llu frames, %zu bytes, held in memory",
 			 f->hc.read, (unsigned long long)f->frames,
 			 f->cache_data_len);
@@ -386,11 +408,11 @@ static void pf_set_carrier(struct port *p, bool up)
 
 /* ---- record ------------------------------------------------------------ */
 
-static int pf_open_write(struct pfile *f)
+static int pf_open_write(struct pfile *f, char *err, size_t errlen)
 {
-	return pcapw_open(&f->w, f->hc.write, f->l3 ? PCAPW_LINKTYPE_RAW
-						    : PCAPW_LINKTYPE_ETHERNET,
-			  false);
+	return pcapw_open(&f->w, &f->hc.confine, f->hc.write,
+			  f->l3 ? PCAPW_LINKTYPE_RAW : PCAPW_LINKTYPE_ETHERNET,
+			  false, err, errlen);
 }
 
 static void pf_write_fail(struct pfile *f, int r)
@@ -405,6 +427,7 @@ static void pf_write_fail(struct pfile *f, int r)
 static int pf_rotate(struct pfile *f)
 {
 	char from[CONF_FILE_MAX + 16], to[CONF_FILE_MAX + 16];
+	int r;
 
 	pcapw_close(&f->w);
 	for (unsigned i = f->hc.keep_files; i > 0; i--) {
@@ -413,11 +436,12 @@ static int pf_rotate(struct pfile *f)
 		else
 			snprintf(from, sizeof(from), "%s", f->hc.write);
 		snprintf(to, sizeof(to), "%s.%u", f->hc.write, i);
-		if (rename(from, to) && errno != ENOENT)
-			return -errno;
+		r = confine_rename(&f->hc.confine, from, to);
+		if (r && r != -ENOENT)
+			return r;
 	}
 	f->files++;
-	return pf_open_write(f);
+	return pf_open_write(f, NULL, 0);
 }
 
 /* False when the frame must not be written (limit, no rotation). */
@@ -481,6 +505,8 @@ static void pf_close(struct port *p)
 
 	if (f && f->rd)
 		pcap_close(f->rd);
+	if (f && f->rfd >= 0)
+		close(f->rfd);
 	if (f) {
 		cache_free(f);
 		pcapw_close(&f->w);
@@ -490,6 +516,28 @@ static void pf_close(struct port *p)
 	free(f);
 	p->priv = NULL;
 	p->fd = -1;
+}
+
+/* The replay file opened once, or the recording's first file, for the
+ * client that created the bridge (hc.confine); err: "host.read: ..." for
+ * a confined client, "read ..." otherwise. */
+static int pf_open_file(struct pfile *f, const char *path, const char *what,
+			char *err, size_t errlen)
+{
+	char e[CONF_FILE_MAX + 256];
+	int r;
+
+	if (!strcmp(what, "read")) {
+		f->rfd = confine_open(&f->hc.confine, path, O_RDONLY, 0, e, sizeof(e));
+		r = f->rfd < 0 ? f->rfd : 0;
+	} else {
+		r = pf_open_write(f, e, sizeof(e));
+	}
+	if (r && f->hc.confine.dir[0])
+		snprintf(err, errlen, "host.%s: %s", what, e);
+	else if (r)
+		snprintf(err, errlen, "%s %s", what, e);
+	return r;
 }
 
 static int pf_open(struct port *p, const struct host_conf *hc, bool l3,
@@ -505,27 +553,26 @@ static int pf_open(struct port *p, const struct host_conf *hc, bool l3,
 	p->priv = f;
 	f->hc = *hc;
 	f->l3 = l3;
-	f->w.fd = -1;
+	f->w.fd = f->rfd = -1;
 	pace_init(&f->pace, hc->timing, hc->rate);
 	p->fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	r = p->fd < 0 ? -errno : 0;
 	if (r)
 		snprintf(err, errlen, "timerfd: %s", strerror(-r));
 	if (!r && hc->read[0]) {
-		r = pf_open_read(f, true, err, errlen);
+		r = pf_open_file(f, hc->read, "read", err, errlen);
+		if (!r)
+			r = pf_open_read(f, true, err, errlen);
 		f->rstate = R_WAITING;
 	}
 	if (!r && hc->write[0]) {
-		r = pf_open_write(f);
-		if (r)
-			snprintf(err, errlen, "write %s: %s", hc->write,
-				 strerror(-r));
+		r = pf_open_file(f, hc->write, "write", err, errlen);
 		f->wstate = W_WRITING;
 		f->files = 1;
 	}
 	if (r) {
 		pf_close(p);
-		return r == -ENOMEM ? r : -EIO;
+		return r == -ENOMEM || r == -EPERM || r == -ENOSYS ? r : -EIO;
 	}
 	return 0;
 }

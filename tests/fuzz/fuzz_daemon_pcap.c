@@ -113,8 +113,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
       hc.max_packets = 3;
       hc.keep_files = 1;
     }
-  p = port_open (&hc, set & 4, false, 1, err, sizeof err);
-  if (!p)
+  if (port_open (&hc, set & 4, false, 1, &p, err, sizeof err))
     return 0;
   p->ops->set_carrier (p, true);
   replay (p, set & 128, set & 64);

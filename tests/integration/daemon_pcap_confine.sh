@@ -3,7 +3,10 @@
 # read/write) are confined: root clients may name any path; another member
 # of the control group (an unprivileged user this test creates) gets EPERM
 # with a clear message unless control.pcap_dir is set, and then only under
-# it (resolved: no "..", no symbolic link out of it).  The streamed capture
+# it: the file is opened with openat2 beneath a descriptor of the
+# directory, so a symbolic link out of it (even one swapped in between the
+# command and the open) is refused, and a file made for the user is the
+# user's (mode 0640).  The streamed capture
 # (capture NAME -w FILE, written by memifctl as the user) needs no such
 # right.
 . "$(dirname "$0")/lib.sh"
@@ -81,7 +84,59 @@ ls "$T/out"
 as "$T/memifctl" "${S[@]}" create f0 socket "$T/f.sock" pcap-file read "$T/pcaps/in.pcap" write "$T/pcaps/w.pcap" >/dev/null ||
 	fail "pcap-file under pcap_dir refused"
 as "$T/memifctl" "${S[@]}" delete f0 || fail "delete"
+[ "$(stat -c '%U %a' "$T/pcaps/ok.pcap" "$T/pcaps/w.pcap" | sort -u)" = "$U 640" ] ||
+	fail "files made for $U: $(stat -c '%n %U %a' "$T/pcaps/ok.pcap" "$T/pcaps/w.pcap")"
 r=$(mgmt d '{"command":"capture","args":{"action":"start","name":"p0","file":"'"$T/out/root2.pcap"'"}}')
 [[ $r == *'"ok":true'* ]] || fail "root outside pcap_dir: $r"
+mgmt d '{"command":"capture","args":{"action":"stop","name":"p0"}}' >/dev/null
+
+log "the open itself keeps to pcap_dir (openat2 RESOLVE_BENEATH), not a check before it"
+# names that are under pcap_dir as written, each leading out when opened
+ln -s ../out "$T/pcaps/rel"		# a relative link as a directory component
+expect_eperm "file: $T/pcaps/rel/x.pcap is not under $T/pcaps (control.pcap_dir) once resolved" \
+	"${S[@]}" capture start p0 "$T/pcaps/rel/x.pcap"
+ln -s "$T/out/victim.pcap" "$T/pcaps/lw.pcap"	# a dangling link as the file
+expect_eperm "host.write: $T/pcaps/lw.pcap is not under" \
+	"${S[@]}" create f1 socket "$T/f1.sock" pcap-file write "$T/pcaps/lw.pcap"
+cp "$T/out/in.pcap" "$T/out/keep.pcap"
+ln "$T/out/keep.pcap" "$T/pcaps/hl.pcap"	# a hard link to a file outside, not the user's
+expect_eperm "host.write: $T/pcaps/hl.pcap is not under" \
+	"${S[@]}" create f1 socket "$T/f1.sock" pcap-file write "$T/pcaps/hl.pcap"
+cmp -s "$T/out/keep.pcap" "$T/out/in.pcap" || fail "written through a hard link"
+rm "$T/pcaps/hl.pcap"
+
+log "the race: a directory under pcap_dir swapped with a link out of it, while the user names files in it"
+mkdir "$T/pcaps/sw" && chown "$U" "$T/pcaps/sw"
+ln -s "$T/out" "$T/pcaps/swl"
+rm -f "$T/race.stop" "$T/race.on"
+python3 - "$T/pcaps/sw" "$T/pcaps/swl" "$T/race.stop" "$T/race.on" <<'EOP' &
+import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+a, b = (p.encode() for p in sys.argv[1:3])
+open(sys.argv[4], "w").close()
+while not os.path.exists(sys.argv[3]):
+    for _ in range(200):  # AT_FDCWD, RENAME_EXCHANGE
+        libc.renameat2(-100, a, -100, b, 2)
+EOP
+racer=$!
+track $racer
+wait_for 5 test -e "$T/race.on" || fail "the racer did not start"
+reqs=()
+for i in $(seq 300); do
+	reqs+=('{"command":"capture","args":{"action":"start","name":"p0","file":"'"$T/pcaps/sw/r$i.pcap"'"}}'
+	       '{"command":"capture","args":{"action":"stop","name":"p0"}}')
+done
+as $PY "$T/mgmt.py" "$T/d.ctl" "${reqs[@]}" >"$T/race.out" || fail "race requests"
+touch "$T/race.stop"
+wait $racer
+eperm=$(grep -c '"code":"EPERM"' "$T/race.out")
+made=$(find "$T/pcaps" -name 'r[0-9]*.pcap' | wc -l)
+echo "  300 starts: $eperm refused (EPERM), $made files made beneath pcap_dir"
+[ "$(find "$T/out" -name 'r[0-9]*.pcap' | wc -l)" = 0 ] || fail "the race wrote outside pcap_dir"
+[ "$eperm" -gt 0 ] && [ "$made" -gt 0 ] || fail "the race was not run: $eperm refused, $made made"
+[ $((eperm + made)) = 300 ] || fail "starts neither refused nor made: $(grep -v '"ok":true' "$T/race.out" | grep -v EPERM | head -3)"
+ls "$T/out"
+[ "$(ls "$T/out" | sort | tr '\n' ' ')" = "in.pcap keep.pcap root.pcap root2.pcap " ] ||
+	fail "a file appeared outside pcap_dir"
 finish
 log "pass"
