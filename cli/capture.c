@@ -239,6 +239,11 @@ int capture_run(const struct cli *cli, struct ctl *c, const char *name,
 				util_err("capture of %s: %s", name, json_string_value(
 					 json_object_get(s.final, "error")));
 				ret = CLI_REFUSED;
+			} else if (st && !strcmp(st, "ended")) {
+				/* the stream is whole, but not what was asked */
+				util_err("capture of %s ended: %s", name, json_string_value(
+					 json_object_get(s.final, "reason")));
+				ret = CLI_REFUSED;
 			}
 		}
 	}

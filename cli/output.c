@@ -368,6 +368,20 @@ static void detail_capture(FILE *fp, const json_t *cap)
 	fputc('\n', fp);
 }
 
+/* A capture stream (an element of STREAMS): whose, what, how far. */
+static void detail_stream(FILE *fp, const json_t *st)
+{
+	char a[64], c[64], d[64], e[64];
+
+	fprintf(fp, "  %-17sto pid %s (uid %s), direction %s", "stream:",
+		JT(st, "client.pid", a), JT(st, "client.uid", c), JT(st, "direction", d));
+	print_filter(fp, json_object_get(st, "filter"));
+	fprintf(fp, ", count %s\n", limit_text(st, "count", "no limit", a, sizeof(a)));
+	fprintf(fp, "  %-17s%s, %s frames, %s bytes, %s dropped (queue full)\n",
+		"streamed:", JT(st, "state", a), JT(st, "packets", c),
+		JT(st, "bytes", d), JT(st, "dropped", e));
+}
+
 /* The host side: its lines depend on its type; then its error, if any. */
 static void detail_host(FILE *fp, const json_t *b)
 {
@@ -460,6 +474,8 @@ static void detail_bridge(const struct out *o, const json_t *b)
 	detail_host(fp, b);
 	if (json_is_object(jget(b, "capture")))
 		detail_capture(fp, jget(b, "capture"));
+	for (size_t i = 0; i < json_array_size(jget(b, "streams")); i++)
+		detail_stream(fp, json_array_get(jget(b, "streams"), i));
 	fprintf(fp, "  counters:\n");
 	print_counters(fp, jget(b, "counters"), "    ");
 }

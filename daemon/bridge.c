@@ -388,6 +388,14 @@ json_t *bridge_stream_reap(struct bridge *b, void **owner)
 	return j;
 }
 
+struct capture *bridge_stream_detach(struct bridge *b)
+{
+	struct capture *list = b->streams;
+
+	b->streams = NULL;
+	return list;
+}
+
 void bridge_stream_drop(struct bridge *b, void *owner)
 {
 	struct capture **p, *c;

@@ -86,6 +86,8 @@ int bridge_stream_start(struct bridge *b, int fd, const char *filter, int dir,
 int bridge_stream_stop(struct bridge *b, void *owner, json_t **state);
 json_t *bridge_stream_reap(struct bridge *b, void **owner);
 void bridge_stream_drop(struct bridge *b, void *owner);
+/* The bridge's streams, now the caller's (a list linked by capture_next). */
+struct capture *bridge_stream_detach(struct bridge *b);
 /* The capture's state (a new object), or a new null. */
 json_t *bridge_capture_to_json(struct bridge *b);
 

@@ -210,14 +210,25 @@ json_t *bridge_capture_to_json(struct bridge *b)
 	return b->cap ? capture_to_json(b->cap) : json_null();
 }
 
+/* The capture streams running (not yet reaped), newest first. */
+static json_t *streams_json(struct bridge *b)
+{
+	json_t *list = json_array();
+
+	for (struct capture *c = b->streams; c && list; c = *capture_next(c))
+		json_array_append_new(list, capture_to_json(c));
+	return list;
+}
+
 json_t *bridge_to_json(struct bridge *b)
 {
-	return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o}",
+	return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o}",
 			 "name", b->conf.name,
 			 "origin", b->from_config ? "config" : "runtime",
 			 "memif", memif_json(&b->conf.memif),
 			 "host", host_json(b),
 			 "state", state_json(b),
 			 "counters", bridge_counters_to_json(b),
-			 "capture", bridge_capture_to_json(b));
+			 "capture", bridge_capture_to_json(b),
+			 "streams", streams_json(b));
 }

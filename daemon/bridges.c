@@ -1,5 +1,6 @@
 /* bridges.c - the set of bridges: create, delete, and reload as a diff. */
 #include "bridge.h"
+#include "capture.h"
 #include "log.h"
 #include "memifd.h"
 
@@ -114,10 +115,19 @@ int bridges_create(struct memifd *d, const struct bridge_conf *bc,
 	return 0;
 }
 
-static void bridges_remove_at(struct memifd *d, size_t i)
+/* The bridge's capture streams end (reason) and live on in
+ * d->streams_gone until written out; reason NULL: they are dropped. */
+static void bridges_remove_at(struct memifd *d, size_t i, const char *reason)
 {
+	struct capture *s = reason ? bridge_stream_detach(d->bridges[i]) : NULL, *next;
 	char name[CONF_NAME_MAX];
 
+	for (; s; s = next) {
+		next = *capture_next(s);
+		*capture_next(s) = d->streams_gone;
+		d->streams_gone = s;
+		capture_stream_end(s, reason);
+	}
 	snprintf(name, sizeof(name), "%s", bridge_get_conf(d->bridges[i])->name);
 	bridge_free(d->bridges[i]);
 	memmove(d->bridges + i, d->bridges + i + 1,
@@ -132,7 +142,7 @@ int bridges_delete(struct memifd *d, const char *name, char *msg, size_t len)
 {
 	for (size_t i = 0; i < d->n_bridges; i++) {
 		if (!strcmp(bridge_get_conf(d->bridges[i])->name, name)) {
-			bridges_remove_at(d, i);
+			bridges_remove_at(d, i, "bridge deleted");
 			return 0;
 		}
 	}
@@ -157,8 +167,14 @@ int bridges_start(struct memifd *d, char *msg, size_t len)
 
 void bridges_fini(struct memifd *d)
 {
+	struct capture *s;
+
 	while (d->n_bridges)
-		bridges_remove_at(d, d->n_bridges - 1);
+		bridges_remove_at(d, d->n_bridges - 1, NULL);
+	while ((s = d->streams_gone)) {
+		d->streams_gone = *capture_next(s);
+		capture_free(s);
+	}
 	free(d->bridges);
 	d->bridges = NULL;
 	loop_timer_fini(d->loop, &d->tick);
@@ -183,7 +199,8 @@ static void reload_remove(struct memifd *d, const struct config *nc, json_t *dif
 		json_array_append_new(json_object_get(diff, list),
 				      json_string(old->name));
 		log_info("reload: %s %s", old->name, list);
-		bridges_remove_at(d, i);
+		bridges_remove_at(d, i, nb ? "bridge rebuilt by reload"
+					   : "bridge removed by reload");
 	}
 }
 

@@ -31,8 +31,13 @@ struct capture {
 	enum capture_dir dir;
 	unsigned long long count;
 	unsigned long long bytes;
-	char state[16]; /* "recording", "done", "stopped", "closed", "error" */
+	/* "recording", "done", "stopped", "ended", "closed", "error" */
+	char state[16];
 	char error[128];
+	char reason[64]; /* ended: why ("bridge deleted", ...) */
+	char name[32];	 /* stream: its bridge's */
+	pid_t pid;	 /* stream: its client's */
+	uid_t uid;
 	char file[256];
 	char filter[512];
 };
@@ -261,6 +266,9 @@ int capture_stream_new(struct loop *loop, int fd, const char *filter,
 	c->owner = own->owner;
 	c->on_end = own->on_end;
 	c->end_arg = own->arg;
+	snprintf(c->name, sizeof(c->name), "%s", own->name ? own->name : "");
+	c->pid = own->pid;
+	c->uid = own->uid;
 	snprintf(c->file, sizeof(c->file), "-");
 	fcntl(fd, F_SETPIPE_SZ, STREAM_PIPE_SIZE); /* not a pipe, or too big: as is */
 	if (fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0 || !stream_room(c, sizeof(h))) {
@@ -289,6 +297,20 @@ void capture_stream_stop(struct capture *c)
 		return;
 	snprintf(c->state, sizeof(c->state), "stopped");
 	stream_flush(c);
+}
+
+void capture_stream_end(struct capture *c, const char *reason)
+{
+	if (c->ended)
+		return;
+	snprintf(c->state, sizeof(c->state), "ended");
+	snprintf(c->reason, sizeof(c->reason), "%s", reason);
+	stream_flush(c);
+}
+
+const char *capture_stream_name(const struct capture *c)
+{
+	return c->name;
 }
 
 bool capture_stream_ended(const struct capture *c)
@@ -408,8 +430,12 @@ json_t *capture_to_json(const struct capture *c)
 	if (j && c->stream) {
 		json_object_set_new(j, "stream", json_true());
 		json_object_set_new(j, "dropped", json_integer((json_int_t)c->dropped));
+		json_object_set_new(j, "client", json_pack("{s:i, s:I}", "pid", (int)c->pid,
+							   "uid", (json_int_t)c->uid));
 	}
 	if (j && c->error[0])
 		json_object_set_new(j, "error", json_string(c->error));
+	if (j && c->reason[0])
+		json_object_set_new(j, "reason", json_string(c->reason));
 	return j;
 }

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 #include <sys/uio.h>
 #include <jansson.h>
 
@@ -38,8 +39,9 @@ void capture_frame(struct capture *c, enum capture_dir dir,
 /* Still recording: not stopped by its count or by a write error. */
 bool capture_active(const struct capture *c);
 /* {"file", "filter", "direction", "count", "packets", "bytes", "state",
- *  "error"}, a stream's with "stream": true, "dropped" and a null "file"
- * (a new object). */
+ *  "error"}, a stream's with "stream": true, "dropped" (frames its queue
+ * had no room for), "client": {"pid", "uid"}, a null "file" and, once
+ * ended by its bridge going away, "reason" (a new object). */
 json_t *capture_to_json(const struct capture *c);
 /* ---- streams: a pcap stream into a descriptor (a client's pipe) ----------
  *
@@ -54,7 +56,10 @@ json_t *capture_to_json(const struct capture *c);
 #define CAPTURE_QUEUE_MAX (4u * 1024 * 1024)
 
 struct capture_owner {
+	const char *name; /* the bridge's (copied; capture_stream_name) */
 	void *owner; /* whose stream (capture_stream_owner) */
+	pid_t pid;   /* the owner's, shown as "client" (SO_PEERCRED) */
+	uid_t uid;
 	void (*on_end)(void *arg);
 	void *arg;
 };
@@ -68,6 +73,11 @@ int capture_stream_new(struct loop *loop, int fd, const char *filter,
 		       char *err, size_t errlen);
 /* No more frames: the queue is written out, then the stream ends. */
 void capture_stream_stop(struct capture *c);
+/* The same when the bridge goes away: state "ended" and reason ("bridge
+ * deleted", ...) in its JSON.  The stream lives on, off the bridge, until
+ * its queue is written out (the pcap stream stays whole). */
+void capture_stream_end(struct capture *c, const char *reason);
+const char *capture_stream_name(const struct capture *c);
 bool capture_stream_ended(const struct capture *c);
 void *capture_stream_owner(const struct capture *c);
 /* The link of a list of captures (capture_frame offers a frame to each). */

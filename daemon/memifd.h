@@ -13,6 +13,7 @@
 #include "loop.h"
 
 struct bridge;
+struct capture;
 struct metrics;
 struct mgmt;
 
@@ -25,6 +26,9 @@ struct memifd {
 	struct mgmt *mgmt;
 	struct metrics *metrics; /* NULL: no metrics endpoint (metrics.c) */
 	struct loop_timer tick;
+	/* capture streams whose bridge went away, writing out their queue
+	 * (capture_stream_end; reaped like a bridge's) */
+	struct capture *streams_gone;
 	time_t started;
 	int log_level_override; /* -l, or -1 */
 };

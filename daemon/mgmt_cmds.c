@@ -318,12 +318,15 @@ static int capture_start(struct memifd *d, struct mgmt_client *c,
  * stream's last state, {"event": "capture", "name", "capture"}.  Sending
  * may drop a client (and its streams), so every bridge is looked at anew
  * after each. */
+static void streams_gone_reap(struct memifd *d);
+
 static void streams_reap(void *arg)
 {
 	struct memifd *d = arg;
 	void *owner;
 	json_t *st;
 
+	streams_gone_reap(d);
 	for (size_t i = 0; i < d->n_bridges; i++) {
 		while ((st = bridge_stream_reap(d->bridges[i], &owner))) {
 			json_t *ev = json_pack("{s:s, s:s, s:o}", "event", "capture",
@@ -336,10 +339,45 @@ static void streams_reap(void *arg)
 	}
 }
 
+/* The ended streams of bridges that went away (d->streams_gone). */
+static void streams_gone_reap(struct memifd *d)
+{
+	struct capture **p = &d->streams_gone, *s;
+
+	while ((s = *p)) {
+		json_t *ev;
+		void *owner;
+
+		if (!capture_stream_ended(s)) {
+			p = capture_next(s);
+			continue;
+		}
+		*p = *capture_next(s);
+		owner = capture_stream_owner(s);
+		ev = json_pack("{s:s, s:s, s:o}", "event", "capture", "name",
+			       capture_stream_name(s), "capture", capture_to_json(s));
+		log_info("%s: capture stream ended (bridge gone)", capture_stream_name(s));
+		capture_free(s);
+		mgmt_client_send(owner, ev); /* may drop a client: from the top */
+		json_decref(ev);
+		p = &d->streams_gone;
+	}
+}
+
 void mgmt_client_gone(struct memifd *d, struct mgmt_client *c)
 {
+	struct capture **p = &d->streams_gone, *s;
+
 	for (size_t i = 0; i < d->n_bridges; i++)
 		bridge_stream_drop(d->bridges[i], c);
+	while ((s = *p)) {
+		if (capture_stream_owner(s) != c) {
+			p = capture_next(s);
+			continue;
+		}
+		*p = *capture_next(s);
+		capture_free(s);
+	}
 }
 
 /* capture stream: frames into the descriptor the client sent with it. */
@@ -347,7 +385,9 @@ static int capture_stream(struct memifd *d, struct mgmt_client *c,
 			  struct bridge *b, json_t *args, json_t **result,
 			  char *msg, size_t len)
 {
-	struct capture_owner own = { c, streams_reap, d };
+	struct ucred cr = mgmt_client_cred(c);
+	struct capture_owner own = { bridge_get_conf(b)->name, c, cr.pid,
+				     cr.uid, streams_reap, d };
 	unsigned long long count;
 	const char *filter;
 	int dir, fd, r;

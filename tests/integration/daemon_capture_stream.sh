@@ -7,7 +7,10 @@
 # (exit 0, "N frames captured, M dropped ..."); a reader that never reads
 # costs the capture frames (counted) and never the bridge; a reader that
 # leaves (tcpdump -c) ends the stream; two streams run at once, beside a
-# file capture; a stream without a descriptor is refused.
+# file capture; show lists a stream (client pid and uid, filter, counts); a
+# stream without a descriptor is refused; a reload that rebuilds the bridge
+# and deleting it end a stream with its reason and counts (exit 1), the
+# pcap stream whole.
 . "$(dirname "$0")/lib.sh"
 need_root
 command -v tcpdump >/dev/null || skip "needs tcpdump"
@@ -118,6 +121,28 @@ for f in s1 s2; do
 	[ "$(tcpdump -nn -r "$T/$f.pcap" 2>/dev/null | grep -c ICMP)" = 4 ] || fail "$f.pcap"
 done
 
+log "show lists the streams: client pid and uid, filter, direction, frames, drops"
+"${CTL[@]}" capture c0 -w "$T/sh.pcap" filter icmp direction rx 2>"$T/e6" &
+p=$!
+wait_for 5 eval 'test "$(started c0)" = 8' || fail "show's stream did not start"
+ping_ok "$na" 10.82.0.2 56 2 || fail "ping"
+r=$(mgmt a '{"command":"show","args":{"name":"c0"}}')
+st="j['result']['bridges'][0]['streams']"
+[ "$(jget "$r" "len($st)")" = 1 ] || fail "show: not one stream: $r"
+for kv in "client']['pid=$p" "client']['uid=0" "filter=icmp" "direction=rx" \
+	  "packets=2" "dropped=0" "state=recording" "stream=True"; do
+	v=$(jget "$r" "$st[0]['${kv%%=*}']")
+	[ "$v" = "${kv#*=}" ] || fail "show: stream ${kv%%=*} is $v, not ${kv#*=}: $r"
+done
+"${CTL[@]}" show c0 >"$T/show.txt" || fail "show c0"
+grep -E "^  stream: +to pid $p \(uid 0\), direction rx, filter \"icmp\", count no limit$" "$T/show.txt" &&
+	grep -E "^  streamed: +recording, 2 frames, [0-9]+ bytes, 0 dropped \(queue full\)$" "$T/show.txt" ||
+	{ cat "$T/show.txt"; fail "show's text lists no stream"; }
+kill -INT $p
+wait $p || fail "show's stream: exit $?"
+r=$(mgmt a '{"command":"show","args":{"name":"c0"}}')
+[ "$(jget "$r" "len($st)")" = 0 ] || fail "show: a stream left after its end: $r"
+
 log "errors"
 out=$(script -qc "$MEMIFCTL -s $T/a.ctl capture c0 -w -" /dev/null 2>&1); rc=$?
 echo "terminal: $rc $out"
@@ -132,6 +157,43 @@ r=$(mgmt a '{"command":"capture","args":{"action":"stream","name":"c0"}}')
 r=$(mgmt a '{"command":"capture","args":{"action":"stop","name":"c0","stream":true}}')
 [ "$(jget "$r" 'j["error"]["code"]')" = ENOENT ] || fail "stop without a stream: $r"
 ping_ok "$na" 10.82.0.2 1472 3 || fail "ping after the streams"
+[ "$(ls /proc/$APID/fd | wc -l)" -lt 40 ] || fail "descriptors left open"
+
+# ended_by REASON FILE-STEM: memifctl (pid $p) ended with exit 1, the
+# reason and its counts; the pcap stream it wrote is whole
+ended_by() {
+	local rc
+	wait_for 5 eval '! kill -0 $p' || fail "memifctl did not end: $1"
+	wait $p; rc=$?
+	cat "$T/$2.err"
+	[ $rc = 1 ] || fail "$1: exit $rc, not 1"
+	grep -q "^memifctl: capture of c0 ended: $1\$" "$T/$2.err" || fail "$1: no end message"
+	n=$(sed -n 's/^\([0-9]*\) frames captured, 0 dropped.*/\1/p' "$T/$2.err")
+	[ -n "$n" ] || fail "$1: no counts"
+	tcpdump -nn -r "$T/$2.pcap" >"$T/$2.txt" 2>"$T/$2.terr" || { cat "$T/$2.terr"; fail "$1: tcpdump cannot read the stream"; }
+	grep -qi truncated "$T/$2.terr" && fail "$1: the stream was cut"
+	[ "$(wc -l <"$T/$2.txt")" = "$n" ] || fail "$1: $(wc -l <"$T/$2.txt") frames in the file, $n counted"
+	echo "$1: $n frames, whole"
+}
+
+log "a reload that rebuilds the bridge ends the stream with its last word"
+"${CTL[@]}" capture c0 -w - filter icmp 2>"$T/r1.err" >"$T/r1.pcap" &
+p=$!
+wait_for 5 eval 'test "$(started c0)" = 9' || fail "stream did not start"
+ping_ok "$na" 10.82.0.2 56 3 || fail "ping"
+write_conf "$T/a.conf" "$(br c0 master "$na" | sed 's/"socket"/"ring_size": 512, "socket"/')"
+mgmt a reload | grep -q '"changed":\["c0"\]' || fail "reload did not rebuild c0"
+ended_by "bridge rebuilt by reload" r1
+grep -q '^3 frames captured\|^6 frames captured' "$T/r1.err" || fail "the frames before the reload: $(cat "$T/r1.err")"
+
+log "deleting the bridge ends the stream with its last word"
+"${CTL[@]}" capture c0 -w "$T/r2.pcap" 2>"$T/r2.err" &
+p=$!
+wait_for 5 eval 'test "$(started c0)" = 10' || fail "stream did not start"
+r=$("${CTL[@]}" -j delete c0) || fail "delete c0: $r"
+ended_by "bridge deleted" r2
+r=$("${CTL[@]}" -j capture c0 -w "$T/r3.pcap" 2>&1); rc=$?
+[ $rc = 1 ] && [[ $r == *"no bridge named c0"* ]] || fail "after delete: $rc $r"
 [ "$(ls /proc/$APID/fd | wc -l)" -lt 40 ] || fail "descriptors left open"
 finish
 log "pass"
