@@ -141,14 +141,21 @@ static const struct cmd cmd_capture_stream = {
 		"from the capture, never from the bridge. At the end memifctl prints on "
 		"standard error \"N frames captured, M dropped by the capture (slow reader)\". "
 		"FILE is written by memifctl, with your permissions. Pipe it: "
-		"memifctl capture NAME -w - | tcpdump -nr - (or tshark -r -)." };
+		"memifctl capture NAME -w - | tcpdump -nr - (or tshark -r -). "
+		"When the bridge is deleted or rebuilt by a reload the stream ends, "
+		"whole: \"capture of NAME ended: bridge deleted\" after the counts, "
+		"exit status 1. show NAME lists the running streams." };
 
 static const struct cmd cmd_capture[] = {
 	{ .name = "start", .request = "capture", .fixed = "{\"action\": \"start\"}",
 	  .synopsis = "NAME FILE [filter EXPR] [direction rx|tx|both] [count N]",
 	  .help = "record the frames of bridge NAME in the pcap file FILE",
 	  .args = { { ARG_BRIDGE, "name", false }, { ARG_FILE, "file", false } },
-	  .kws = kw_capture },
+	  .kws = kw_capture,
+	  .more = "memifd (root) writes FILE. A client other than root may only name "
+		  "files under control.pcap_dir: opened beneath it with openat2, a "
+		  "symbolic link leading out is refused (EPERM), the file made is the "
+		  "client's (mode 0640)." },
 	{ .name = "stop", .request = "capture", .fixed = "{\"action\": \"stop\"}",
 	  .synopsis = "NAME", .help = "stop the capture on bridge NAME",
 	  .args = { { ARG_BRIDGE, "name", false } } },

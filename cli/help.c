@@ -172,7 +172,9 @@ int help_command(FILE *fp, int argc, char **argv)
 
 	if (argc == 0) {
 		help_list(fp);
-		fprintf(fp, "\"help COMMAND\" explains a command and its keywords.\n");
+		fprintf(fp, "\"help COMMAND\" explains a command and its keywords.\n"
+			    "memifctl is also a Wireshark extcap (--extcap-interfaces, "
+			    "--capture ...: see memifctl --help).\n");
 		return CLI_OK;
 	}
 	i = cmd_match(argv[0], cmd_table, sizeof(cmd_table[0]));
@@ -324,7 +326,17 @@ static void man_tail(FILE *fp)
 	      "bridge as pcap while they flow: \\fBmemifctl capture vpp0 \\-w \\- | tcpdump "
 	      "\\-nr \\-\\fR. memifd writes into a pipe memifctl passes it and never waits: "
 	      "what does not fit in its 4 MiB queue is dropped from the capture (counted "
-	      "and reported at the end), never from the bridge.\n"
+	      "and reported at the end), never from the bridge. When the bridge is "
+	      "deleted or rebuilt by a reload, the stream ends whole with \\fBcapture of "
+	      "\\fINAME\\fB ended: bridge deleted\\fR (or \\fBbridge rebuilt by "
+	      "reload\\fR) after the counts, and exit status 1. \\fBshow\\fR\\ \\fINAME\\fR "
+	      "lists the running streams (\\fBstream:\\fR and \\fBstreamed:\\fR lines, with the "
+	      "client's pid and uid, direction, filter, frames, frames dropped from "
+	      "the queue).\n"
+	      ".PP\n\\fBcapture start\\fR writes the file on memifd's side: a client other "
+	      "than root may only name files under \\fBcontrol.pcap_dir\\fR, opened "
+	      "beneath it with openat2(2) (a symbolic link leading out is refused with "
+	      "EPERM when the file is opened) and made its own (mode 0640).\n"
 	      ".PP\nmemifctl is also a Wireshark extcap: \\fBmake install\\fR puts a script "
 	      "\\fBmemifd\\fR that runs memifctl into Wireshark's extcap folder, and Wireshark "
 	      "or \\fBtshark \\-D\\fR list the bridges as \\fBmemifd\\-\\fR\\fIBRIDGE\\fR "
