@@ -62,7 +62,7 @@ flows() {
 		vppctl v set ip neighbor "$2" "10.86.$1.$((10 + f))" "$mac"
 	done
 	for f in $(seq 1 $FLOWS); do
-		out=$(ip netns exec "$ns" ping -n -q -c 5 -i 0.01 -W 2 -I "10.86.$1.$((10 + f))" "10.86.$1.2")
+		out=$(ip netns exec "$ns" ping -n -q -c 5 -i 0.01 -w 10 -I "10.86.$1.$((10 + f))" "10.86.$1.2")
 		grep -q " 5 received" <<<"$out" || fail "flow $f through $3: $out"
 	done
 }

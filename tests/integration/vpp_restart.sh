@@ -48,8 +48,16 @@ both_back() {
 		wait_for 3 link_up m $b ||
 			{ tail -n 20 "$T/m.log"; vppctl v show memif; fail "$1: $b not back within 3 s"; }
 	done
-	ping_all "$ns" 10.85.1.2 56 3 || fail "$1: no ping through rm"
-	ping_all "$ns" 10.85.2.2 56 3 || fail "$1: no ping through rs"
+	ping_warm "$ns" 10.85.1.2 && ping_warm "$ns" 10.85.2.2 ||
+		{ back_diag; fail "$1: no answer from VPP within 3 pings"; }
+	ping_all "$ns" 10.85.1.2 56 3 || { back_diag; fail "$1: no ping through rm"; }
+	ping_all "$ns" 10.85.2.2 56 3 || { back_diag; fail "$1: no ping through rs"; }
+}
+back_diag() {
+	mgmt m '{"command":"show"}'
+	ip -n "$ns" neigh
+	ip -n "$ns" -s link
+	vppctl v show hardware; vppctl v show errors; vppctl v show ip neighbors
 }
 fds() { ls "/proc/$MEMIFD_PID/fd" | wc -l; }
 rss() { awk '/VmRSS/ {print $2}' "/proc/$MEMIFD_PID/status"; }
