@@ -3,7 +3,7 @@
 # traffic both ways (tap_blast floods each TAP, a memif_peer slave echoes
 # every frame back) while bridges are reloaded (changed, so rebuilt),
 # deleted and made again, runtime bridges created and deleted, the worker
-# count changed by reloads (2 -> 1 -> 2 -> auto) and the peer of a 2-queue
+# count changed by reloads (2 -> 1 -> auto -> 1 -> 2) and the peer of a 2-queue
 # bridge killed and started again.  Then: memifd's counters of the bridge
 # that lived through it all add up with the kernel's TAP counters (every
 # frame the TAP handed over is delivered or a counted drop, each frame
@@ -64,8 +64,8 @@ w=$(jget "$r" 'sorted(j["result"]["bridges"][0]["state"]["rx_queue_workers"])')
 [ "$w" = "[1, 2]" ] || fail "keep's rx queues are not on workers 1 and 2: $w"
 
 log "churn under traffic: reloads, deletes, creates, peer restarts"
-workers=(1 2 '"auto"' 2 1 2)
-for round in 0 1 2 3 4 5; do
+workers=(1 '"auto"' 1)
+for round in 0 1 2; do
 	conf "${workers[$round]}" $((round % 2 ? 1024 : 512))
 	r=$(mgmt m '{"command":"reload"}')
 	[ "$(jget "$r" 'j["ok"]')" = True ] || fail "reload: $r"
@@ -82,16 +82,16 @@ for round in 0 1 2 3 4 5; do
 		peer 0 2; P0=$PEER_PID
 	fi
 	mgmt m '{"command":"stats","args":{"name":"keep"}}' >/dev/null || fail "stats"
-	sleep 0.5
+	sleep 0.3
 done
-mgmt m '{"command":"delete","args":{"name":"rt5"}}' >/dev/null
+mgmt m '{"command":"delete","args":{"name":"rt2"}}' >/dev/null
 conf 2 1024 # c2 (deleted in the last round) comes back
 r=$(mgmt m '{"command":"reload"}')
 [ "$(jget "$r" 'j["ok"]')" = True ] || fail "reload: $r"
 kill -0 "$MEMIFD_PID" || { tail -50 "$T/m.log"; fail "memifd died"; }
 wait_for 10 link_up m keep || fail "keep did not come back"
 wait_for 10 link_up m c2 || fail "c2 did not come back"
-sleep 2 # traffic on the last link of keep, both queues
+sleep 1 # traffic on the last link of keep, both queues
 r=$(show keep)
 echo "keep: $(jget "$r" 'j["result"]["bridges"][0]["state"]')"
 for k in rx_queue_packets tx_queue_packets; do
