@@ -15,6 +15,9 @@
 #   BENCH_IDLE=S        idle window (default 10)
 #   BENCH_BRIDGE_RX=M   memifd's memif rx_mode in the bridge benchmark
 #                       (adaptive, the default as in memifd.conf; interrupt; polling)
+#   BENCH_WORKERS=N     memifd's "workers" in the bridge benchmark (default
+#                       the configuration's default, 0; the scale rows set
+#                       their own)
 #
 # CPU 0 and CPU 1: the two processes of a pair each get their own core.
 # Output: the table on stdout, build/bench/results.json, build/bench/raw.tsv.
@@ -208,7 +211,7 @@ bench_tapfloor() {
 bridge_ours() {
 	local pps
 	rm -f "$T/br.sock"
-	md_start br 1 "$(bridge_conf)" || return
+	md_start br 1 "$(bridge_conf)" ${BENCH_WORKERS:+"\"workers\": $BENCH_WORKERS"} || return
 	local md=$MD_PID
 	# with VPP in between, its slave links to the bridge by itself
 	[ -z "$BR_PEER" ] || wait_for 10 md_links_up br 1 || log "VPP did not link to memifd"

@@ -1,7 +1,8 @@
 #!/bin/bash
 # Worker threads under churn: memifd with "workers": 2 bridges full
 # traffic both ways (tap_blast floods each TAP, a memif_peer slave echoes
-# every frame back) while bridges are reloaded (changed, so rebuilt),
+# every frame back) and captures (a file, a stream) record it, while
+# bridges are reloaded (changed, so rebuilt),
 # deleted and made again, runtime bridges created and deleted, the worker
 # count changed by reloads (2 -> 1 -> auto -> 1 -> 2) and the peer of a 2-queue
 # bridge killed and started again.  Then: memifd's counters of the bridge
@@ -62,6 +63,20 @@ show() { mgmt m '{"command":"show","args":{"name":"'"$1"'"}}'; }
 r=$(show keep)
 w=$(jget "$r" 'sorted(j["result"]["bridges"][0]["state"]["rx_queue_workers"])')
 [ "$w" = "[1, 2]" ] || fail "keep's rx queues are not on workers 1 and 2: $w"
+
+log "captures under traffic: a file and a stream, taken by the workers"
+r=$(mgmt m '{"command":"capture","args":{"action":"start","name":"keep","file":"'"$T/keep.pcap"'","count":20000}}')
+[ "$(jget "$r" 'j["ok"]')" = True ] || fail "capture start: $r"
+timeout 20 "$TOP/build/memifctl" -s "$T/m.ctl" capture keep -w "$T/stream.pcap" count 20000 2>"$T/stream.err" ||
+	fail "capture stream: $(cat "$T/stream.err")"
+wait_for 10 eval '[ "$(jget "$(show keep)" '"'"'j["result"]["bridges"][0]["capture"]["state"]'"'"')" = done ]' ||
+	fail "file capture not done: $(show keep)"
+echo "stream: $(cat "$T/stream.err")"
+for f in keep stream; do
+	n=$(tcpdump -nr "$T/$f.pcap" 2>/dev/null | wc -l)
+	[ "$n" -gt 0 ] && [ "$n" -le 20000 ] || fail "$f capture holds $n frames"
+done
+[ "$(tcpdump -nr "$T/keep.pcap" 2>/dev/null | wc -l)" = 20000 ] || fail "file capture not 20000 frames"
 
 log "churn under traffic: reloads, deletes, creates, peer restarts"
 workers=(1 '"auto"' 1)
