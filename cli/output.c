@@ -447,6 +447,27 @@ static void detail_queue_packets(FILE *fp, const json_t *b)
 	fputc('\n', fp);
 }
 
+/* The worker thread of each served queue, when memifd runs workers (0:
+ * its main thread, which serves everything without workers). */
+static void detail_queue_workers(FILE *fp, const json_t *b)
+{
+	const json_t *v;
+	bool any = false;
+	size_t i;
+
+	json_array_foreach(jget(b, "state.rx_queue_workers"), i, v)
+		any |= json_integer_value(v) > 0;
+	json_array_foreach(jget(b, "state.tx_queue_workers"), i, v)
+		any |= json_integer_value(v) > 0;
+	if (!any)
+		return;
+	fprintf(fp, "  %-17srx ", "queue workers:");
+	print_int_list(fp, b, "state.rx_queue_workers");
+	fputs(", tx ", fp);
+	print_int_list(fp, b, "state.tx_queue_workers");
+	fputc('\n', fp);
+}
+
 static void detail_bridge(const struct out *o, const json_t *b)
 {
 	char a[64], c[64], d[256], e[64], f[64];
@@ -469,6 +490,7 @@ static void detail_bridge(const struct out *o, const json_t *b)
 		fprintf(fp, ", %s rx polling now", JT(b, "state.rx_polling", d));
 	fputc('\n', fp);
 	detail_queue_packets(fp, b);
+	detail_queue_workers(fp, b);
 	fprintf(fp, "  %-17sring size %s, buffer size %s\n", "rings:",
 		detail_geom(b, "ring_size", a, sizeof(a)), detail_geom(b, "buffer_size", c, sizeof(c)));
 	detail_host(fp, b);

@@ -3,6 +3,7 @@
 #include "log.h"
 #include "mif.h"
 #include "netns.h"
+#include "worker.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -184,8 +185,10 @@ static int bridge_memif_create(struct bridge *b, char *err, size_t errlen)
 		return -EIO;
 	}
 	bridge_fill_args(b, &args);
+	/* no interrupt callback: the data path watches the queues' eventfds
+	 * itself, in the loop of the thread that serves each queue */
 	r = memif_create(&b->conn, &args, bridge_on_connect,
-			 bridge_on_disconnect, bridge_io_interrupt, b);
+			 bridge_on_disconnect, NULL, b);
 	netns_leave(saved);
 	if (r != MEMIF_ERR_SUCCESS) {
 		b->conn = NULL;
@@ -224,8 +227,7 @@ static unsigned bridge_host_queues(const struct bridge *b)
 
 static void bridge_port_close(struct bridge *b)
 {
-	for (unsigned q = 0; b->port && q < b->port->nqueues; q++)
-		loop_del(b->loop, &b->hq[q].lf);
+	bridge_io_host_detach(b);
 	port_close(b->port);
 	b->port = NULL;
 }
@@ -233,16 +235,13 @@ static void bridge_port_close(struct bridge *b)
 static int bridge_port_open(struct bridge *b, char *err, size_t errlen)
 {
 	const struct host_conf *hc = &b->conf.host;
-	int r = 0;
+	int r;
 
 	r = port_open(hc, b->conf.memif.mode == MM_IP, b->host_attach_only,
 		      bridge_host_queues(b), &b->port, err, errlen);
 	if (r) /* EPERM: a file outside control.pcap_dir (confine.h) */
 		return r == -EPERM || r == -ENOSYS || r == -ENOMEM ? r : -EIO;
-	for (uint16_t q = 0; q < b->port->nqueues && !r; q++) {
-		b->hq[q] = (struct host_queue){ { b->port->qfd[q], bridge_io_host_input }, b, q };
-		r = loop_add(b->loop, &b->hq[q].lf, EPOLLIN);
-	}
+	r = bridge_io_host_attach(b);
 	if (r) {
 		snprintf(err, errlen, "watching %s: %s", hc->name, strerror(-r));
 		bridge_port_close(b);
@@ -253,8 +252,9 @@ static int bridge_port_open(struct bridge *b, char *err, size_t errlen)
 int bridge_new(struct loop *l, const struct bridge_conf *bc, bool from_config,
 	       struct bridge **out, char *err, size_t errlen)
 {
+	static unsigned next_first; /* the first lanes rotate over the workers */
 	struct bridge *b = calloc(1, sizeof(*b));
-	int r;
+	int r = 0;
 
 	if (!b) {
 		snprintf(err, errlen, "out of memory");
@@ -267,16 +267,14 @@ int bridge_new(struct loop *l, const struct bridge_conf *bc, bool from_config,
 	b->connect_err = -1;
 	b->max_to_host = bc->host.mtu ? bc->host.mtu +
 			 (bc->memif.mode == MM_ETHERNET ? 18 : 0) : UINT_MAX;
-	b->poller.poll = bridge_io_poll;
-	r = loop_timer_init(l, &b->hold_timer, bridge_io_hold_end);
-	if (r)
-		snprintf(err, errlen, "timer: %s", strerror(-r));
-	if (!r)
-		r = bridge_memif_check(b, err, errlen);
+	b->first_worker = next_first++;
+	workers_park();
+	r = bridge_memif_check(b, err, errlen);
 	if (!r)
 		r = bridge_port_open(b, err, errlen);
 	if (!r)
 		r = bridge_memif_open(b, err, errlen);
+	workers_release();
 	if (r)
 		goto fail;
 	log_info("%s: %s on %s id %u <-> %s %s", bc->name,
@@ -305,7 +303,12 @@ int bridge_capture_start(struct bridge *b, const char *file,
 	struct capture *c;
 	int r;
 
-	if (b->cap && capture_active(b->cap)) {
+	bool busy;
+
+	capture_lock();
+	busy = b->cap && capture_active(b->cap);
+	capture_unlock();
+	if (busy) {
 		snprintf(err, errlen, "a capture of %s is running (stop it "
 			 "first)", b->conf.name);
 		return -EBUSY;
@@ -314,8 +317,10 @@ int bridge_capture_start(struct bridge *b, const char *file,
 			b->conf.memif.mode == MM_IP, &c, err, errlen);
 	if (r)
 		return r;
+	capture_lock();
 	capture_free(b->cap);
 	b->cap = c;
+	capture_unlock();
 	log_info("%s: capture into %s started", b->conf.name, file);
 	return 0;
 }
@@ -324,9 +329,11 @@ int bridge_capture_stop(struct bridge *b, json_t **final)
 {
 	if (!b->cap)
 		return -ENOENT;
+	capture_lock();
 	*final = capture_to_json(b->cap);
 	capture_free(b->cap);
 	b->cap = NULL;
+	capture_unlock();
 	log_info("%s: capture stopped", b->conf.name);
 	return 0;
 }
@@ -342,8 +349,10 @@ int bridge_stream_start(struct bridge *b, int fd, const char *filter, int dir,
 
 	if (r)
 		return r;
+	capture_lock();
 	*capture_next(c) = b->streams;
 	b->streams = c;
+	capture_unlock();
 	log_info("%s: capture stream started", b->conf.name);
 	return 0;
 }
@@ -363,36 +372,50 @@ static struct capture **stream_find(struct bridge *b, void *owner, bool ended)
 
 int bridge_stream_stop(struct bridge *b, void *owner, json_t **state)
 {
-	struct capture **p = stream_find(b, owner, false);
+	struct capture **p;
+	int r = -ENOENT;
 
-	if (!*p)
-		return -ENOENT;
-	capture_stream_stop(*p);
-	*state = capture_to_json(*p);
-	return 0;
+	capture_lock();
+	p = stream_find(b, owner, false);
+	if (*p) {
+		capture_stream_stop(*p);
+		*state = capture_to_json(*p);
+		r = 0;
+	}
+	capture_unlock();
+	return r;
 }
 
 json_t *bridge_stream_reap(struct bridge *b, void **owner)
 {
-	struct capture **p = stream_find(b, NULL, true), *c = *p;
+	struct capture **p, *c;
 	json_t *j;
 
-	if (!c)
+	capture_lock();
+	p = stream_find(b, NULL, true);
+	c = *p;
+	if (!c) {
+		capture_unlock();
 		return NULL;
+	}
 	*p = *capture_next(c);
 	*owner = capture_stream_owner(c);
 	j = capture_to_json(c);
+	capture_free(c);
+	capture_unlock();
 	log_info("%s: capture stream ended (%s)", b->conf.name,
 		 json_string_value(json_object_get(j, "state")));
-	capture_free(c);
 	return j;
 }
 
 struct capture *bridge_stream_detach(struct bridge *b)
 {
-	struct capture *list = b->streams;
+	struct capture *list;
 
+	capture_lock(); /* a worker may be offering a frame to them */
+	list = b->streams;
 	b->streams = NULL;
+	capture_unlock();
 	return list;
 }
 
@@ -400,11 +423,13 @@ void bridge_stream_drop(struct bridge *b, void *owner)
 {
 	struct capture **p, *c;
 
+	capture_lock();
 	while (*(p = stream_find(b, owner, false))) {
 		c = *p;
 		*p = *capture_next(c);
 		capture_free(c);
 	}
+	capture_unlock();
 }
 
 void bridge_free(struct bridge *b)
@@ -413,6 +438,7 @@ void bridge_free(struct bridge *b)
 
 	if (!b)
 		return;
+	workers_park();
 	b->deleting = true;
 	if (b->conn) {
 		r = memif_delete(&b->conn);
@@ -421,14 +447,29 @@ void bridge_free(struct bridge *b)
 				 memif_strerror(r));
 	}
 	bridge_io_stop(b);
-	loop_timer_fini(b->loop, &b->hold_timer);
+	capture_lock();
 	capture_free(b->cap);
 	b->cap = NULL;
+	capture_unlock();
 	bridge_stream_drop(b, NULL);
 	if (b->sock)
 		mif_socket_put(b->sock);
 	bridge_port_close(b);
+	workers_release();
 	loop_defer(b->loop, bridge_release, b);
+}
+
+void bridge_workers_detach(struct bridge *b)
+{
+	bridge_io_detach(b);
+}
+
+void bridge_workers_attach(struct bridge *b)
+{
+	int r = bridge_io_attach(b);
+
+	if (r)
+		log_err("%s: watching the queues: %s", b->conf.name, strerror(-r));
 }
 
 const struct bridge_conf *bridge_get_conf(const struct bridge *b)
@@ -518,10 +559,15 @@ void bridge_tick(struct bridge *b)
 
 	if (b->port && b->port->ops->tick)
 		b->port->ops->tick(b->port);
-	if (b->port && b->port->dead && b->port->ops->recover)
+	if (b->port && b->port->dead && b->port->ops->recover) {
+		workers_park();
 		bridge_host_lost(b);
-	else if (!b->port && !b->deleting)
+		workers_release();
+	} else if (!b->port && !b->deleting) {
+		workers_park();
 		bridge_host_retry(b);
+		workers_release();
+	}
 	bridge_check_refusal(b);
 	if (b->link_up || b->conf.memif.is_master || !b->conn)
 		return;

@@ -47,6 +47,12 @@ int bridge_new(struct loop *l, const struct bridge_conf *bc, bool from_config,
  * loop batch.  Accepts NULL. */
 void bridge_free(struct bridge *b);
 
+/* Before and after the number of workers changes (workers parked): the
+ * bridge stops watching anything, then watches from the loops of its
+ * lanes' new threads. */
+void bridge_workers_detach(struct bridge *b);
+void bridge_workers_attach(struct bridge *b);
+
 const struct bridge_conf *bridge_get_conf(const struct bridge *b);
 bool bridge_from_config(const struct bridge *b);
 bool bridge_is_up(const struct bridge *b);

@@ -5,6 +5,7 @@
 #ifndef MEMIFD_BRIDGE_INT_H
 #define MEMIFD_BRIDGE_INT_H
 
+#include <pthread.h>
 #include <time.h>
 #include <libmemif.h>
 
@@ -13,22 +14,46 @@
 #include "loop.h"
 #include "port.h"
 
+/* Counters that the data path of one thread writes: each field has a
+ * single writer (CTR_ADD) and is read with relaxed atomic loads by the
+ * main thread (show, stats, metrics), so no value is torn or lost. */
+#define CTR_ADD(field, n) \
+	__atomic_store_n(&(field), (field) + (n), __ATOMIC_RELAXED)
+#define CTR_GET(field) __atomic_load_n(&(field), __ATOMIC_RELAXED)
+
+/* A lane: host queue h with the memif rx queues written to it (i % nhq ==
+ * h) and the tx queue it feeds.  A lane is served by one thread (worker
+ * (first + h) % N, or the main thread without workers) and counts its
+ * frames here, since the bridge was made. */
+struct lane_counters {
+	struct dir_counters to_host, to_memif;
+};
+
 /* A receive queue: slots of an unfinished chain are carried over. */
 struct rxq {
+	struct loop_fd lf; /* a dup of the queue's interrupt eventfd, or -1 */
+	struct loop_poller poller;
+	struct loop *loop; /* the serving thread's loop (NULL: not watched) */
+	struct bridge *b;
 	memif_buffer_t *bufs; /* ring_size entries */
 	uint64_t packets;     /* frames delivered to the host since link up */
-	uint16_t cap, carry;
-	bool polling;	      /* the ring is in polling mode now */
+	uint16_t qid, cap, carry;
+	bool polling;	       /* the ring is in polling mode now */
+	bool poller_on;	       /* poller in loop */
 	uint64_t window_ns;    /* adaptive: when the current window began */
 	uint32_t window_slots; /* adaptive: slots received in it */
 };
 
-/* A transmit queue: slots reserved but not yet published, in ring order. */
+/* A transmit queue: slots reserved but not yet published, in ring order.
+ * shared: host queues of several threads feed it (fewer tx queues than
+ * host queues), and lock serialises them. */
 struct txq {
 	memif_buffer_t *pool; /* ring_size entries */
 	uint16_t *slot_cap;
 	uint64_t packets; /* frames sent on it since link up */
 	uint16_t qid, cap, npool;
+	bool shared;
+	pthread_mutex_t lock;
 };
 
 /* One queue of the host port as the loop sees it: host queue q feeds memif
@@ -37,7 +62,12 @@ struct txq {
 struct host_queue {
 	struct loop_fd lf; /* the queue's fd */
 	struct bridge *b;
+	struct loop *loop; /* the serving thread's loop (NULL: not watched) */
+	struct loop_timer hold; /* link-up hold; lf.fd -1 until first used */
 	uint16_t q;
+	bool blocked;	/* a hold_output port said EAGAIN: wait for EPOLLOUT */
+	bool held;	/* input left in the host's queue until hold fires */
+	bool ring_seen; /* the peer gave this queue's tx ring a slot */
 };
 
 struct bridge {
@@ -48,8 +78,6 @@ struct bridge {
 	/* port->nqueues in use; a port that holds output has one queue, and
 	 * hq[0] then also waits for EPOLLOUT */
 	struct host_queue hq[PORT_MAX_QUEUES];
-	struct loop_poller poller;
-	bool polling; /* poller registered */
 	memif_socket_handle_t sock;
 	memif_conn_handle_t conn;
 	bool link_up, deleting;
@@ -71,18 +99,18 @@ struct bridge {
 	struct rxq *rxq; /* n_rxq entries (the counts at link up) */
 	struct txq *txq;
 	unsigned n_rxq, n_txq;
-	/* ctr.to_host.bad_desc holds those of memif interfaces already
-	 * deleted; libcore counts the current one's, from bad_desc_base */
+	unsigned first_worker; /* lane h runs on worker (first + h) % N */
+	/* Totals since the bridge was made, never zeroed.  ctr: what the
+	 * main thread counts (links, host losses, and in to_host.bad_desc
+	 * those of memif interfaces already deleted; libcore counts the
+	 * current one's); lanes: the data path's. */
 	struct bridge_counters ctr;
-	uint64_t bad_desc_base;
-	struct bridge_counters ctr_reset; /* the sum of ctr at each reset */
-	bool host_blocked; /* waiting for the host port to become writable */
-	/* link up, before the peer's first receive slot: host input is left
-	 * in the host's queue and looked at again by hold_timer */
-	uint64_t up_ns;
-	bool ring_seen, input_held;
-	struct loop_timer hold_timer;
-	struct capture *cap; /* NULL: no capture */
+	struct lane_counters lanes[PORT_MAX_QUEUES];
+	struct bridge_counters ctr_reset; /* the totals at the last reset */
+	uint64_t up_ns; /* link up: the hold of host input begins */
+	/* NULL: none.  Written by the main thread under capture_lock();
+	 * the data path reads them under it (after an unlocked look). */
+	struct capture *cap;
 	struct capture *streams; /* capture streams to clients, a list */
 };
 
@@ -90,12 +118,19 @@ struct bridge {
  * before it is deleted */
 void bridge_fold_bad_desc(struct bridge *b);
 
-/* bridge_io.c */
+/* bridge_io.c; all main thread, with the workers parked */
 int bridge_io_start(struct bridge *b); /* on connect: queues, refill, modes */
 void bridge_io_stop(struct bridge *b); /* on disconnect */
-int bridge_io_interrupt(memif_conn_handle_t conn, void *ctx, uint16_t qid);
-void bridge_io_host_input(struct loop_fd *lf, uint32_t events);
-void bridge_io_poll(struct loop_poller *p);
-void bridge_io_hold_end(struct loop_timer *t);
+/* The port's queues are watched (each by the loop of its lane) / not. */
+int bridge_io_host_attach(struct bridge *b);
+void bridge_io_host_detach(struct bridge *b);
+/* Everything watched moves to the lanes' loops after a change of the
+ * number of workers: detach before, attach after. */
+void bridge_io_detach(struct bridge *b);
+int bridge_io_attach(struct bridge *b);
+/* The thread that serves lane h: 0 the main thread, w the worker w. */
+unsigned bridge_io_lane_worker(const struct bridge *b, unsigned h);
+/* The lane of memif rx queue (tx: tx queue) q. */
+unsigned bridge_io_lane(const struct bridge *b, unsigned q);
 
 #endif

@@ -20,79 +20,91 @@ static json_t *dir_json(const struct dir_counters *c)
 			 "blocked", (json_int_t)c->blocked);
 }
 
-/* bad_desc of the memif interfaces deleted since the last reset, and of
- * the current one */
-static uint64_t bridge_bad_desc(struct bridge *b)
+/* bad_desc of the current memif interface (libcore counts them) */
+static uint64_t bridge_live_bad_desc(struct bridge *b)
 {
-	uint64_t n = b->ctr.to_host.bad_desc;
 	memif_conn_stats_t st;
 
 	if (!b->conn || memif_get_conn_stats(b->conn, &st) != MEMIF_ERR_SUCCESS)
-		return n;
-	return n + (st.bad_desc >= b->bad_desc_base ? st.bad_desc - b->bad_desc_base : 0);
+		return 0;
+	return st.bad_desc;
 }
 
 void bridge_fold_bad_desc(struct bridge *b)
 {
-	b->ctr.to_host.bad_desc = bridge_bad_desc(b);
-	b->bad_desc_base = 0; /* the next interface counts from 0 */
-}
-
-json_t *bridge_counters_to_json(struct bridge *b)
-{
-	struct dir_counters to_host = b->ctr.to_host;
-
-	to_host.bad_desc = bridge_bad_desc(b);
-	return json_pack("{s:o, s:o, s:I, s:I, s:I, s:s}",
-			 "to_host", dir_json(&to_host),
-			 "to_memif", dir_json(&b->ctr.to_memif),
-			 "link_ups", (json_int_t)b->ctr.link_ups,
-			 "link_downs", (json_int_t)b->ctr.link_downs,
-			 "host_losses", (json_int_t)b->ctr.host_losses,
-			 "last_disconnect_reason", b->reason);
+	b->ctr.to_host.bad_desc += bridge_live_bad_desc(b);
 }
 
 static void dir_add(struct dir_counters *sum, const struct dir_counters *c)
 {
-	sum->packets += c->packets;
-	sum->bytes += c->bytes;
-	sum->ring_full += c->ring_full;
-	sum->host_full += c->host_full;
-	sum->oversize += c->oversize;
-	sum->peer_down += c->peer_down;
-	sum->bad_desc += c->bad_desc;
-	sum->errors += c->errors;
-	sum->blocked += c->blocked;
+	sum->packets += CTR_GET(c->packets);
+	sum->bytes += CTR_GET(c->bytes);
+	sum->ring_full += CTR_GET(c->ring_full);
+	sum->host_full += CTR_GET(c->host_full);
+	sum->oversize += CTR_GET(c->oversize);
+	sum->peer_down += CTR_GET(c->peer_down);
+	sum->bad_desc += CTR_GET(c->bad_desc);
+	sum->errors += CTR_GET(c->errors);
+	sum->blocked += CTR_GET(c->blocked);
 }
 
-/* sum += the counters as stats reports them now */
-static void counters_add(struct bridge *b, struct bridge_counters *sum)
+static void dir_sub(struct dir_counters *d, const struct dir_counters *c)
 {
-	struct dir_counters to_host = b->ctr.to_host;
-
-	to_host.bad_desc = bridge_bad_desc(b);
-	dir_add(&sum->to_host, &to_host);
-	dir_add(&sum->to_memif, &b->ctr.to_memif);
-	sum->link_ups += b->ctr.link_ups;
-	sum->link_downs += b->ctr.link_downs;
-	sum->host_losses += b->ctr.host_losses;
+	d->packets -= c->packets;
+	d->bytes -= c->bytes;
+	d->ring_full -= c->ring_full;
+	d->host_full -= c->host_full;
+	d->oversize -= c->oversize;
+	d->peer_down -= c->peer_down;
+	d->bad_desc -= c->bad_desc;
+	d->errors -= c->errors;
+	d->blocked -= c->blocked;
 }
 
 void bridge_counters_total(struct bridge *b, struct bridge_counters *out)
 {
-	*out = b->ctr_reset;
-	counters_add(b, out);
+	memset(out, 0, sizeof(*out));
+	dir_add(&out->to_host, &b->ctr.to_host);
+	dir_add(&out->to_memif, &b->ctr.to_memif);
+	for (unsigned h = 0; h < PORT_MAX_QUEUES; h++) {
+		dir_add(&out->to_host, &b->lanes[h].to_host);
+		dir_add(&out->to_memif, &b->lanes[h].to_memif);
+	}
+	out->to_host.bad_desc += bridge_live_bad_desc(b);
+	out->link_ups = b->ctr.link_ups;
+	out->link_downs = b->ctr.link_downs;
+	out->host_losses = b->ctr.host_losses;
+}
+
+/* The counters since the last reset: the totals less those at the reset
+ * (each total only grows, whatever thread counts it). */
+static void bridge_counters_now(struct bridge *b, struct bridge_counters *out)
+{
+	bridge_counters_total(b, out);
+	dir_sub(&out->to_host, &b->ctr_reset.to_host);
+	dir_sub(&out->to_memif, &b->ctr_reset.to_memif);
+	out->link_ups -= b->ctr_reset.link_ups;
+	out->link_downs -= b->ctr_reset.link_downs;
+	out->host_losses -= b->ctr_reset.host_losses;
+}
+
+json_t *bridge_counters_to_json(struct bridge *b)
+{
+	struct bridge_counters c;
+
+	bridge_counters_now(b, &c);
+	return json_pack("{s:o, s:o, s:I, s:I, s:I, s:s}",
+			 "to_host", dir_json(&c.to_host),
+			 "to_memif", dir_json(&c.to_memif),
+			 "link_ups", (json_int_t)c.link_ups,
+			 "link_downs", (json_int_t)c.link_downs,
+			 "host_losses", (json_int_t)c.host_losses,
+			 "last_disconnect_reason", b->reason);
 }
 
 void bridge_counters_reset(struct bridge *b)
 {
-	memif_conn_stats_t st;
-
-	counters_add(b, &b->ctr_reset);
-	memset(&b->ctr, 0, sizeof(b->ctr));
-	b->bad_desc_base = 0;
-	if (b->conn && memif_get_conn_stats(b->conn, &st) == MEMIF_ERR_SUCCESS)
-		b->bad_desc_base = st.bad_desc;
+	bridge_counters_total(b, &b->ctr_reset);
 }
 
 static unsigned bridge_rx_polling(struct bridge *b)
@@ -100,7 +112,7 @@ static unsigned bridge_rx_polling(struct bridge *b)
 	unsigned n = 0;
 
 	for (unsigned q = 0; b->link_up && q < b->n_rxq; q++)
-		n += b->rxq[q].polling;
+		n += CTR_GET(b->rxq[q].polling);
 	return n;
 }
 
@@ -145,6 +157,16 @@ static json_t *memif_json(const struct memif_conf *mc)
 	return m;
 }
 
+/* The thread of each host queue. */
+static json_t *host_workers_json(struct bridge *b)
+{
+	json_t *a = json_array();
+
+	for (unsigned h = 0; a && b->port && h < b->port->nqueues; h++)
+		json_array_append_new(a, json_integer(bridge_io_lane_worker(b, h)));
+	return a;
+}
+
 static json_t *host_json(struct bridge *b)
 {
 	const struct host_conf *hc = &b->conf.host;
@@ -157,6 +179,7 @@ static json_t *host_json(struct bridge *b)
 	if (h && b->port) {
 		b->port->ops->describe(b->port, h);
 		json_object_set_new(h, "queues", json_integer(b->port->nqueues));
+		json_object_set_new(h, "queue_workers", host_workers_json(b));
 	}
 	return h;
 }
@@ -169,10 +192,24 @@ static json_t *queue_packets_json(struct bridge *b, bool rx)
 	json_t *a = json_array();
 
 	for (unsigned q = 0; a && q < n; q++)
-		json_array_append_new(a, json_integer((json_int_t)(rx ? b->rxq[q].packets
-								       : b->txq[q].packets)));
+		json_array_append_new(a, json_integer((json_int_t)(rx ? CTR_GET(b->rxq[q].packets)
+								       : CTR_GET(b->txq[q].packets))));
 	return a;
 }
+
+/* The thread that serves each of those queues: 0 the main thread, w the
+ * worker w (of "workers"). */
+static json_t *queue_workers_json(struct bridge *b, bool rx)
+{
+	unsigned n = b->link_up ? (rx ? b->n_rxq : b->n_txq) : 0;
+	json_t *a = json_array();
+
+	for (unsigned q = 0; a && q < n; q++)
+		json_array_append_new(a, json_integer(bridge_io_lane_worker(b,
+						      bridge_io_lane(b, q))));
+	return a;
+}
+
 
 static json_t *state_json(struct bridge *b)
 {
@@ -200,14 +237,24 @@ static json_t *state_json(struct bridge *b)
 			 "buffer_size", b->link_up ? (int)b->buffer_size : 0,
 			 "host_state", b->port ? b->port->ops->state(b->port) : "gone",
 			 "host_error", b->host_error);
-	if (st)
+	if (st) {
+		json_object_set_new(st, "rx_queue_workers", queue_workers_json(b, true));
+		json_object_set_new(st, "tx_queue_workers", queue_workers_json(b, false));
 		json_object_set_new(st, "diagnosis", diagnose_link(&di));
+	}
 	return st;
 }
 
 json_t *bridge_capture_to_json(struct bridge *b)
 {
-	return b->cap ? capture_to_json(b->cap) : json_null();
+	json_t *j;
+
+	if (!b->cap)
+		return json_null();
+	capture_lock();
+	j = capture_to_json(b->cap);
+	capture_unlock();
+	return j;
 }
 
 /* The capture streams running (not yet reaped), newest first. */

@@ -3,6 +3,7 @@
 #include "capture.h"
 #include "log.h"
 #include "memifd.h"
+#include "worker.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -229,6 +230,24 @@ static void reload_add(struct memifd *d, const struct config *nc, json_t *diff)
 	}
 }
 
+/* Another number of workers: the bridges' queues move to the new ones
+ * (inside the park of the reload, so nothing runs meanwhile). */
+static void reload_workers(struct memifd *d, unsigned n)
+{
+	unsigned old = workers_count();
+
+	if (n == old)
+		return;
+	for (size_t i = 0; i < d->n_bridges; i++)
+		bridge_workers_detach(d->bridges[i]);
+	workers_stop();
+	if (workers_start(n))
+		log_err("reload: workers %u: the main thread runs the data path", n);
+	for (size_t i = 0; i < d->n_bridges; i++)
+		bridge_workers_attach(d->bridges[i]);
+	log_notice("reload: workers %u -> %u", old, workers_count());
+}
+
 int bridges_reload(struct memifd *d, json_t **diff, char *msg, size_t len)
 {
 	struct config_errors errs = { 0 };
@@ -257,7 +276,9 @@ int bridges_reload(struct memifd *d, json_t **diff, char *msg, size_t len)
 	}
 	*diff = json_pack("{s:[], s:[], s:[], s:[], s:[]}", "added", "removed",
 			  "changed", "unchanged", "failed");
+	workers_park(); /* once for all that follows */
 	reload_remove(d, nc, *diff);
+	reload_workers(d, workers_resolve(nc->workers));
 	/* the new limits apply to the bridges created from now on */
 	nc->control = d->cfg->control;
 	config_free(d->cfg);
@@ -265,6 +286,7 @@ int bridges_reload(struct memifd *d, json_t **diff, char *msg, size_t len)
 	if (d->log_level_override < 0)
 		log_set_level(nc->log_level);
 	reload_add(d, nc, *diff);
+	workers_release();
 	log_notice("configuration reloaded from %s", d->config_path);
 	return 0;
 }

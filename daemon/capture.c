@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pcap/pcap.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +44,22 @@ struct capture {
 };
 
 static uint8_t cap_scratch[65536]; /* a chained frame made contiguous */
+
+/* One lock for every capture: worker threads offer frames while the main
+ * thread starts, reads, stops and frees captures and writes streams out. */
+static pthread_mutex_t cap_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_t cap_main; /* the thread of the loops streams live in */
+static bool cap_main_set;
+
+void capture_lock(void)
+{
+	pthread_mutex_lock(&cap_mu);
+}
+
+void capture_unlock(void)
+{
+	pthread_mutex_unlock(&cap_mu);
+}
 
 static const char *const dir_names[] = { NULL, "rx", "tx", "both" };
 
@@ -184,10 +201,11 @@ static void stream_event(struct loop_fd *lf, uint32_t events)
 {
 	struct capture *c = (struct capture *)lf;
 
-	(void)events;
+	capture_lock();
 	stream_flush(c);
 	if (!c->ended && (events & EPOLLERR) && c->qoff == c->qlen)
 		stream_end(c, "closed", NULL); /* nothing to write, reader gone */
+	capture_unlock();
 }
 
 /* Room for len more bytes in the queue, or false (the frame is dropped). */
@@ -242,7 +260,12 @@ static void stream_frame(struct capture *c, const struct iovec *iov,
 	c->bytes += len;
 	if (c->count && c->w.packets >= c->count)
 		snprintf(c->state, sizeof(c->state), "done");
-	stream_flush(c);
+	/* the stream's loop is the main thread's: a worker leaves the
+	 * writing (and the end) to it */
+	if (pthread_equal(pthread_self(), cap_main))
+		stream_flush(c);
+	else if (c->qlen - c->qoff == sizeof(rh) + cap)
+		stream_watch(c, EPOLLOUT); /* the queue was empty till now */
 }
 
 int capture_stream_new(struct loop *loop, int fd, const char *filter,
@@ -263,6 +286,10 @@ int capture_stream_new(struct loop *loop, int fd, const char *filter,
 		return r;
 	c->stream = true;
 	c->loop = loop;
+	if (!cap_main_set) {
+		cap_main = pthread_self();
+		cap_main_set = true;
+	}
 	c->owner = own->owner;
 	c->on_end = own->on_end;
 	c->end_arg = own->arg;

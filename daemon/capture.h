@@ -32,6 +32,12 @@ int capture_new(const char *file, const struct confine *cf, const char *filter,
 /* Accepts NULL; a stream's descriptor is closed. */
 void capture_free(struct capture *c);
 
+/* Every capture function but capture_dir_parse runs under this lock when
+ * several threads use captures (the data path offers frames from worker
+ * threads); the main thread writes streams out, under it too. */
+void capture_lock(void);
+void capture_unlock(void);
+
 /* Offers one frame (len bytes in iov) seen in direction dir, to c and
  * the captures linked after it. */
 void capture_frame(struct capture *c, enum capture_dir dir,

@@ -336,10 +336,29 @@ struct config *config_new_default(void)
 	return cfg;
 }
 
+/* "workers": 0..CONF_WORKERS_MAX, or "auto" (CONF_WORKERS_AUTO: one per
+ * CPU memifd may run on, counted when the workers start). */
+static void parse_workers(struct vctx *v, json_t *root, struct config *cfg)
+{
+	json_t *j = json_object_get(root, "workers");
+
+	if (json_is_string(j) && !strcmp(json_string_value(j), "auto")) {
+		cfg->workers = CONF_WORKERS_AUTO;
+		return;
+	}
+	if (j && !json_is_null(j) && !json_is_integer(j)) {
+		conf_err(v, "workers", false, "must be an integer from 0 to %d "
+			 "or \"auto\"", CONF_WORKERS_MAX);
+		return;
+	}
+	conf_get_uint(v, root, "", "workers", 0, CONF_WORKERS_MAX, &cfg->workers,
+		      sizeof(unsigned));
+}
+
 static void parse_top(struct vctx *v, json_t *root, struct config *cfg)
 {
 	static const char *const keys[] = { "control", "metrics", "log_level",
-		"max_bridges", "bridges", NULL };
+		"max_bridges", "workers", "bridges", NULL };
 	char level[16];
 	json_t *j;
 
@@ -362,6 +381,7 @@ static void parse_top(struct vctx *v, json_t *root, struct config *cfg)
 	}
 	conf_get_uint(v, root, "", "max_bridges", 1, 65536, &cfg->max_bridges,
 		      sizeof(unsigned));
+	parse_workers(v, root, cfg);
 	if ((j = json_object_get(root, "bridges")))
 		parse_bridges(v, j, cfg);
 }

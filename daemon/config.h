@@ -97,11 +97,17 @@ struct metrics_conf {
 	char listen[CONF_PATH_MAX]; /* "IPV4:PORT", "[IPV6]:PORT" or a path */
 };
 
+#define CONF_WORKERS_MAX 64
+#define CONF_WORKERS_AUTO (~0u)
+
 struct config {
 	struct control_conf control;
 	struct metrics_conf metrics;
 	int log_level; /* syslog priority */
 	unsigned max_bridges;
+	/* data-path threads: 0 = the main thread does it all (the default),
+	 * or CONF_WORKERS_AUTO */
+	unsigned workers;
 	struct bridge_conf *bridges; /* owned */
 	size_t n_bridges;
 };

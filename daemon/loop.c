@@ -25,6 +25,8 @@ struct loop {
 	size_t raw_cap;
 	struct loop_poller *pollers;
 	struct loop_deferred *deferred, **deferred_tail;
+	void (*batch_end)(void *arg);
+	void *batch_arg;
 };
 
 /* epoll data: a handler pointer (even), or (fd << 1) | 1 for a raw fd. */
@@ -261,8 +263,16 @@ int loop_run(struct loop *l)
 		}
 		l->in_batch = false;
 		loop_run_deferred(l);
+		if (l->batch_end)
+			l->batch_end(l->batch_arg);
 	}
 	return 0;
+}
+
+void loop_on_batch_end(struct loop *l, void (*fn)(void *arg), void *arg)
+{
+	l->batch_end = fn;
+	l->batch_arg = arg;
 }
 
 void loop_stop(struct loop *l)

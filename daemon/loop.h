@@ -56,6 +56,10 @@ void loop_timer_fini(struct loop *l, struct loop_timer *t);
 /* fn(arg) runs after the current batch of events (or at once when idle). */
 int loop_defer(struct loop *l, void (*fn)(void *arg), void *arg);
 
+/* fn(arg) runs after each batch of events and its deferred work, when no
+ * event of the batch is still to be dispatched (a worker parks there). */
+void loop_on_batch_end(struct loop *l, void (*fn)(void *arg), void *arg);
+
 /* Runs until loop_stop(); returns 0 or -errno. */
 int loop_run(struct loop *l);
 void loop_stop(struct loop *l);

@@ -6,6 +6,7 @@
 #include "mgmt.h"
 #include "mif.h"
 #include "notify.h"
+#include "worker.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -110,6 +111,9 @@ static int memifd_start(struct memifd *d)
 	r = mif_init(d->loop);
 	if (r)
 		return r;
+	r = workers_start(workers_resolve(d->cfg->workers));
+	if (r)
+		return r;
 	r = bridges_init(d);
 	if (r) {
 		log_err("timer: %s", strerror(-r));
@@ -165,6 +169,7 @@ int memifd_run(struct config *cfg, const char *config_path, int level_override)
 	notify_send("STOPPING=1");
 stop:
 	bridges_fini(&d);
+	workers_stop();
 	metrics_close(&d);
 	mgmt_close(d.mgmt);
 	d.mgmt = NULL;

@@ -3,6 +3,7 @@
 #include "config.h"
 #include "log.h"
 #include "loop.h"
+#include "worker.h"
 
 #include <errno.h>
 #include <grp.h>
@@ -94,7 +95,11 @@ void mif_fd_event(int fd, uint32_t events)
 		ev |= MEMIF_FD_EVENT_WRITE;
 	if (events & (EPOLLERR | EPOLLHUP))
 		ev |= MEMIF_FD_EVENT_ERROR;
+	/* libcore may tear a link down here (unmapping its rings) before it
+	 * tells the bridge: no worker may be on any ring meanwhile */
+	workers_park();
 	r = memif_per_thread_control_fd_handler(mif_fd_sock[fd]->db, fd, ev);
+	workers_release();
 	if (r != MEMIF_ERR_SUCCESS)
 		log_debug("libmemif fd %d: %s", fd, memif_strerror(r));
 }

@@ -14,6 +14,11 @@
  * come), so pl_tick also checks once a second that the interface, by its
  * index, is still the one we opened, and that its namespace's name was not
  * deleted (which would leave the namespace alive only because we hold it).
+ *
+ * Several queues: one handle (one packet socket) per queue, all in one
+ * PACKET_FANOUT group of type hash, so the kernel gives each flow that
+ * enters the interface to one socket, and so to one memif tx queue;
+ * frames from memif rx queue i leave through socket i.
  */
 #include "log.h"
 #include "netns.h"
@@ -21,6 +26,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/if_packet.h>
 #include <net/if.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
@@ -31,7 +37,8 @@
 #include <unistd.h>
 
 struct plive {
-	pcap_t *pc;
+	pcap_t *pc[PORT_MAX_QUEUES]; /* a handle per queue */
+	unsigned n;
 	int ctl; /* an inet socket in the interface's namespace, for ioctls */
 	unsigned snaplen;
 	int ifindex; /* of the interface we opened, 0 if unknown */
@@ -43,7 +50,8 @@ struct plive {
 	char error[PCAP_ERRBUF_SIZE + 64];
 };
 
-static uint8_t pl_scratch[65536]; /* a chained frame made contiguous */
+/* a chained frame made contiguous; queues may be served by several threads */
+static _Thread_local uint8_t pl_scratch[65536];
 
 /* The index of the interface named l->name now, 0 if there is none; -1 if
  * it cannot be told. */
@@ -59,39 +67,44 @@ static int pl_ifindex(struct plive *l)
 	return ifr.ifr_ifindex;
 }
 
-static int pl_activate(struct plive *l, const struct host_conf *hc, char *err,
-		       size_t errlen)
+static int pl_activate(struct plive *l, const struct host_conf *hc, unsigned q,
+		       char *err, size_t errlen)
 {
 	char ebuf[PCAP_ERRBUF_SIZE];
+	pcap_t *pc;
 	int r;
 
-	l->pc = pcap_create(hc->name, ebuf);
-	if (!l->pc) {
+	pc = l->pc[q] = pcap_create(hc->name, ebuf);
+	if (!pc) {
 		snprintf(err, errlen, "%s: %s", hc->name, ebuf);
 		return -EIO;
 	}
-	pcap_set_snaplen(l->pc, (int)l->snaplen);
-	pcap_set_promisc(l->pc, hc->promisc);
-	pcap_set_immediate_mode(l->pc, 1);
-	r = pcap_activate(l->pc);
+	pcap_set_snaplen(pc, (int)l->snaplen);
+	pcap_set_promisc(pc, hc->promisc);
+	pcap_set_immediate_mode(pc, 1);
+	r = pcap_activate(pc);
 	if (r < 0) {
 		snprintf(err, errlen, "interface %s%s%s: %s%s%s", hc->name,
 			 *hc->netns ? " in netns " : "", hc->netns,
 			 pcap_statustostr(r), r == PCAP_ERROR ? ": " : "",
-			 r == PCAP_ERROR ? pcap_geterr(l->pc) : "");
+			 r == PCAP_ERROR ? pcap_geterr(pc) : "");
 		return -EIO;
 	}
-	if (r > 0)
+	if (r > 0 && !q)
 		log_warn("%s: %s", hc->name, pcap_statustostr(r));
+	if (q)
+		return 0;
 	l->ctl = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	l->ifindex = pl_ifindex(l);
 	return 0;
 }
 
-/* Direction, link type and filter of an active handle. */
-static int pl_setup(struct port *p, struct plive *l, char *err, size_t errlen)
+/* Direction, link type and filter of the active handle of queue q. */
+static int pl_setup(struct port *p, struct plive *l, unsigned q, char *err,
+		    size_t errlen)
 {
-	int dlt = pcap_datalink(l->pc), want = l->l3 ? DLT_RAW : DLT_EN10MB;
+	pcap_t *pc = l->pc[q];
+	int dlt = pcap_datalink(pc), want = l->l3 ? DLT_RAW : DLT_EN10MB, fd;
 	char ebuf[PCAP_ERRBUF_SIZE];
 	struct bpf_program prog;
 
@@ -102,29 +115,32 @@ static int pl_setup(struct port *p, struct plive *l, char *err, size_t errlen)
 			 pcap_datalink_val_to_name(want));
 		return -EIO;
 	}
-	if (pcap_setdirection(l->pc, PCAP_D_IN) < 0) {
-		snprintf(err, errlen, "%s: %s", l->name, pcap_geterr(l->pc));
+	if (pcap_setdirection(pc, PCAP_D_IN) < 0) {
+		snprintf(err, errlen, "%s: %s", l->name, pcap_geterr(pc));
 		return -EIO;
 	}
 	if (l->filter[0]) {
-		if (pcap_compile(l->pc, &prog, l->filter, 1,
+		if (pcap_compile(pc, &prog, l->filter, 1,
 				 PCAP_NETMASK_UNKNOWN) < 0 ||
-		    pcap_setfilter(l->pc, &prog) < 0) {
-			snprintf(err, errlen, "filter: %s", pcap_geterr(l->pc));
+		    pcap_setfilter(pc, &prog) < 0) {
+			snprintf(err, errlen, "filter: %s", pcap_geterr(pc));
 			return -EIO;
 		}
 		pcap_freecode(&prog);
 	}
-	if (pcap_setnonblock(l->pc, 1, ebuf) < 0) {
+	if (pcap_setnonblock(pc, 1, ebuf) < 0) {
 		snprintf(err, errlen, "%s: %s", l->name, ebuf);
 		return -EIO;
 	}
-	p->fd = pcap_get_selectable_fd(l->pc);
+	fd = pcap_get_selectable_fd(pc);
 	/* libpcap reads the ring without blocking; make inject not block */
-	if (p->fd < 0 || fcntl(p->fd, F_SETFL, fcntl(p->fd, F_GETFL) | O_NONBLOCK)) {
+	if (fd < 0 || fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)) {
 		snprintf(err, errlen, "%s: no selectable fd", l->name);
 		return -EIO;
 	}
+	p->qfd[q] = fd;
+	if (!q)
+		p->fd = fd;
 	return 0;
 }
 
@@ -132,13 +148,41 @@ static void pl_close(struct port *p)
 {
 	struct plive *l = p->priv;
 
-	if (l && l->pc)
-		pcap_close(l->pc); /* closes p->fd */
+	for (unsigned q = 0; l && q < PORT_MAX_QUEUES; q++)
+		if (l->pc[q])
+			pcap_close(l->pc[q]); /* closes p->qfd[q] */
 	if (l && l->ctl >= 0)
 		close(l->ctl);
 	free(l);
 	p->priv = NULL;
 	p->fd = -1;
+}
+
+/* The queues' sockets join one fanout group (hash): a new one, whose id
+ * the kernel picks, so no other program's group is joined by chance.
+ * Until then every socket saw every frame: what they hold is dropped. */
+static int pl_fanout(struct port *p, struct plive *l, char *err, size_t errlen)
+{
+	int arg = PACKET_FANOUT_HASH | (PACKET_FANOUT_FLAG_UNIQUEID << 16);
+	socklen_t len = sizeof(arg);
+	struct pcap_pkthdr *h;
+	const u_char *d;
+
+	if (setsockopt(p->qfd[0], SOL_PACKET, PACKET_FANOUT, &arg, sizeof(arg)) < 0 ||
+	    getsockopt(p->qfd[0], SOL_PACKET, PACKET_FANOUT, &arg, &len) < 0)
+		goto fail;
+	arg = (arg & 0xffff) | (PACKET_FANOUT_HASH << 16);
+	for (unsigned q = 1; q < l->n; q++)
+		if (setsockopt(p->qfd[q], SOL_PACKET, PACKET_FANOUT, &arg,
+			       sizeof(arg)) < 0)
+			goto fail;
+	for (unsigned q = 0; q < l->n; q++)
+		while (pcap_next_ex(l->pc[q], &h, &d) == 1)
+			;
+	return 0;
+fail:
+	snprintf(err, errlen, "%s: PACKET_FANOUT: %s", l->name, strerror(errno));
+	return -EIO;
 }
 
 static int pl_open(struct port *p, const struct host_conf *hc, bool l3,
@@ -166,14 +210,20 @@ static int pl_open(struct port *p, const struct host_conf *hc, bool l3,
 		snprintf(err, errlen, "netns %s: %s", hc->netns, strerror(-r));
 		goto fail;
 	}
-	r = pl_activate(l, hc, err, errlen);
+	l->n = p->nqueues ? p->nqueues : 1;
+	for (unsigned q = 0; q < l->n && !r; q++)
+		r = pl_activate(l, hc, q, err, errlen);
 	netns_leave(saved);
-	if (!r)
-		r = pl_setup(p, l, err, errlen);
+	for (unsigned q = 0; q < l->n && !r; q++)
+		r = pl_setup(p, l, q, err, errlen);
+	if (!r && l->n > 1)
+		r = pl_fanout(p, l, err, errlen);
 	if (r)
 		goto fail;
-	log_info("%s: capturing%s%s%s", hc->name, l->promisc ? " (promiscuous)" : "",
-		 l->filter[0] ? ", filter " : "", l->filter);
+	p->nqueues = l->n;
+	log_info("%s: capturing%s%s%s%s", hc->name, l->promisc ? " (promiscuous)" : "",
+		 l->filter[0] ? ", filter " : "", l->filter,
+		 l->n > 1 ? ", a socket per queue (fanout hash)" : "");
 	return 0;
 fail:
 	pl_close(p);
@@ -182,6 +232,8 @@ fail:
 
 static void pl_die(struct port *p, struct plive *l, const char *why)
 {
+	if (p->dead)
+		return; /* another queue said it first */
 	snprintf(l->error, sizeof(l->error), "%s", why);
 	log_warn("%s: %s", l->name, why);
 	p->dead = true;
@@ -218,14 +270,13 @@ static ssize_t pl_readv(struct port *p, unsigned q, const struct iovec *iov,
 	size_t left, n;
 	int r;
 
-	(void)q; /* one queue */
 	if (p->dead)
 		return -ENODEV;
-	r = pcap_next_ex(l->pc, &h, &d);
+	r = pcap_next_ex(l->pc[q], &h, &d);
 	if (r == 0)
 		return -EAGAIN;
 	if (r < 0) {
-		pl_die(p, l, pcap_geterr(l->pc));
+		pl_die(p, l, pcap_geterr(l->pc[q]));
 		return -ENODEV;
 	}
 	left = h->caplen;
@@ -246,7 +297,6 @@ static ssize_t pl_writev(struct port *p, unsigned q, const struct iovec *iov,
 	size_t len = iov[0].iov_len;
 	int e;
 
-	(void)q; /* one queue */
 	if (p->dead)
 		return -ENODEV;
 	if (iovcnt > 1) {
@@ -259,10 +309,10 @@ static ssize_t pl_writev(struct port *p, unsigned q, const struct iovec *iov,
 		}
 		buf = pl_scratch;
 	}
-	if (pcap_inject(l->pc, buf, len) >= 0)
+	if (pcap_inject(l->pc[q], buf, len) >= 0)
 		return (ssize_t)len;
 	e = errno;
-	log_debug("%s: %s", l->name, pcap_geterr(l->pc));
+	log_debug("%s: %s", l->name, pcap_geterr(l->pc[q]));
 	return e == EWOULDBLOCK ? -EAGAIN : -(e ? e : EIO);
 }
 

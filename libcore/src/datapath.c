@@ -175,7 +175,8 @@ memif_buffer_alloc (memif_conn_handle_t conn, uint16_t qid,
 	    goto full;
 	  if (!(b->data = tx_slot (c, q, (uint16_t) (slot + n), &cap)))
 	    {
-	      c->stats.bad_desc++;
+	      /* queues of c may be served by several threads */
+	      __atomic_fetch_add (&c->stats.bad_desc, 1, __ATOMIC_RELAXED);
 	      return conn_break (c, "peer offered a buffer outside its regions");
 	    }
 	  b->desc_index = (uint16_t) (slot + n);
@@ -348,7 +349,8 @@ memif_rx_burst (memif_conn_handle_t conn, uint16_t qid, memif_buffer_t *bufs,
 	{
 	  q->bad[i] = 1; /* dropped; released with its neighbours */
 	  q->nbad++;
-	  c->stats.bad_desc++;
+	  /* queues of c may be served by several threads */
+	  __atomic_fetch_add (&c->stats.bad_desc, 1, __ATOMIC_RELAXED);
 	}
       else
 	{
@@ -517,10 +519,14 @@ memif_set_rx_mode (memif_conn_handle_t conn, memif_rx_mode_t rx_mode,
     return MEMIF_ERR_INVAL_ARG;
   if (qid >= MEMIF_MAX_RINGS || (c->connected && qid >= c->nrx))
     return MEMIF_ERR_QID;
+  /* Atomic: threads that own other queues of c may set theirs at once
+   * (eight queues share a byte). */
   if (rx_mode == MEMIF_RX_MODE_POLLING)
-    c->rx_mode_polling[qid / 8] |= (uint8_t) (1u << (qid % 8));
+    __atomic_fetch_or (&c->rx_mode_polling[qid / 8],
+		       (uint8_t) (1u << (qid % 8)), __ATOMIC_RELAXED);
   else
-    c->rx_mode_polling[qid / 8] &= (uint8_t) ~(1u << (qid % 8));
+    __atomic_fetch_and (&c->rx_mode_polling[qid / 8],
+			(uint8_t) ~(1u << (qid % 8)), __ATOMIC_RELAXED);
   if (c->connected)
     queue_apply_rx_mode (&c->rxq[qid]);
   return MEMIF_ERR_SUCCESS;

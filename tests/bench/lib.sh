@@ -8,6 +8,7 @@ B=$TOP/build
 BENCH=$B/tests/tools/memif_bench
 BLAST=$B/tests/tools/tap_blast
 TAPFLOOR=$B/tests/tools/tap_floor
+PEER=$B/tests/tools/memif_peer
 WAKEFLOOR=$B/tests/tools/wake_floor
 MEMIFD=${MEMIFD:-$B/memifd}
 OUT=$B/bench
@@ -77,7 +78,8 @@ tp_start() {
 	_DPDK+=("$prefix")
 	local pre=()
 	[ -n "$ns" ] && pre=(ip netns exec "$ns")
-	"${pre[@]}" stdbuf -oL -eL dpdk-testpmd --lcores "0@$cpu,1@$cpu" --no-huge -m 512 \
+	# TP_LCORES: another --lcores (several forwarding lcores)
+	"${pre[@]}" stdbuf -oL -eL dpdk-testpmd --lcores "${TP_LCORES:-0@$cpu,1@$cpu}" --no-huge -m 512 \
 		--no-pci --file-prefix="$prefix" --log-level=pmd.net.memif:info "$@" \
 		>"$T/$name.log" 2>&1 </dev/null &
 	TP_PID=$!
@@ -118,10 +120,10 @@ tp_wait_pps() { # NAME FIELD BLOCKS TIMEOUT_S
 
 # ---- memifd -----------------------------------------------------------------
 # md_start NAME CPU BRIDGES_JSON: memifd pinned to CPU; sets MD_PID.
-md_start() {
+md_start() { # NAME CPUS BRIDGES [TOP_EXTRA]
 	local name=$1 cpu=$2
 	cat >"$T/$name.conf" <<EOF
-{ "control": { "socket": "$T/$name.ctl" }, "log_level": "notice",
+{ "control": { "socket": "$T/$name.ctl" }, "log_level": "notice",${4:+ $4,}
   "bridges": [ $3 ] }
 EOF
 	rm -f "$T/$name.ctl"

@@ -8,20 +8,23 @@
 # over a fixed window after a warm-up, never single absolute times.
 #
 #   BENCH_RUNS=N        runs per case and side (idle: at most 2)
-#   BENCH_ONLY="lib lat bridge vpp idle pcap"   a subset
+#   BENCH_ONLY="lib lat bridge scale vpp idle pcap"   a subset
 #   BENCH_WINDOW=S      measuring window in seconds (default 1.5; testpmd's
 #                       own rates come in 1 s blocks: it averages the
 #                       rounded number of blocks, at least 1)
 #   BENCH_IDLE=S        idle window (default 10)
 #   BENCH_BRIDGE_RX=M   memifd's memif rx_mode in the bridge benchmark
 #                       (adaptive, the default as in memifd.conf; interrupt; polling)
+#   BENCH_WORKERS=N     memifd's "workers" in the bridge benchmark (default
+#                       the configuration's default, 0; the scale rows set
+#                       their own)
 #
 # CPU 0 and CPU 1: the two processes of a pair each get their own core.
 # Output: the table on stdout, build/bench/results.json, build/bench/raw.tsv.
 . "$(dirname "$0")/lib.sh"
 
 RUNS=${BENCH_RUNS:-5}
-ONLY=${BENCH_ONLY:-memcpy lib lat bridge vpp idle pcap}
+ONLY=${BENCH_ONLY:-memcpy lib lat bridge scale vpp idle pcap}
 WIN=${BENCH_WINDOW:-1.5}
 IDLE=${BENCH_IDLE:-10}
 BRX=${BENCH_BRIDGE_RX:-adaptive}
@@ -208,7 +211,7 @@ bench_tapfloor() {
 bridge_ours() {
 	local pps
 	rm -f "$T/br.sock"
-	md_start br 1 "$(bridge_conf)" || return
+	md_start br 1 "$(bridge_conf)" ${BENCH_WORKERS:+"\"workers\": $BENCH_WORKERS"} || return
 	local md=$MD_PID
 	# with VPP in between, its slave links to the bridge by itself
 	[ -z "$BR_PEER" ] || wait_for 10 md_links_up br 1 || log "VPP did not link to memifd"
@@ -230,6 +233,113 @@ bridge_anchor() {
 	pps=$(bridge_measure "$@")
 	tp_stop tpbr "$tp"
 	record "$BR_BENCH" "$1 $2 B" testpmd pps "${pps:-0}" pps
+}
+
+# ---- 3c. scaling over worker threads -----------------------------------------
+# Aggregate bridge rates with memifd's "workers" 1 and 2, in two layouts:
+# 1x2q, one bridge with 2 queue pairs (a multi-queue TAP), and 2x1q, two
+# bridges of one queue each.  m2t: a memif_peer tx slave per bridge (all
+# its queues) on CPU 0, counted by the TAPs' rx_packets; t2m: tap_blast
+# with 8 flows into each TAP on CPU 0, counted by a memif_peer rx slave
+# (interrupt mode) per bridge.  memifd may run on both CPUs (its workers
+# are not pinned); the anchor is testpmd io with 2 forwarding lcores (CPU 0
+# and 1) over net_memif and net_tap: --rxq 2 --txq 2 on one pair of ports
+# (1x2q), or two pairs of ports (2x1q).  The traffic needs a core too: on
+# 2 CPUs the source shares one with the bridge.
+scale_layout() { # LAYOUT -> "BRIDGES QUEUES"
+	[ "$1" = 1x2q ] && echo "1 2" || echo "2 1"
+}
+
+scale_conf() { # BRIDGES QUEUES
+	local i sep=""
+	for ((i = 0; i < $1; i++)); do
+		echo "$sep{ \"name\": \"sc$i\", \"memif\": { \"role\": \"master\",
+		  \"socket\": \"$T/sc$i.sock\", \"rx_queues\": $2, \"tx_queues\": $2,
+		  \"rx_mode\": \"$BRX\" }, \"host\": { \"name\": \"mbsc$i\", \"netns\": \"$BNS\" } }"
+		sep=,
+	done
+}
+
+scale_sum() { # BRIDGES COUNTER: the sum over the bridges' TAPs
+	local i t=0
+	for ((i = 0; i < $1; i++)); do t=$((t + $(dev_counter "$BNS" "mbsc$i" "$2"))); done
+	echo $t
+}
+
+scale_measure() { # DIR BRIDGES QUEUES LEN
+	local dir=$1 nb=$2 nq=$3 len=$4 i pids=() c0 c1 t0 t1 tot=0 v
+	if [ "$dir" = m2t ]; then
+		for ((i = 0; i < nb; i++)); do
+			taskset -c 0 "$PEER" -m tx -r slave -s "$T/sc$i.sock" -q "$nq" -l "$len" \
+				-n 1000000000000 -t $((BLOCKS + 10)) >/dev/null 2>&1 &
+			pids+=($!); track $!
+		done
+		wait_for 10 eval '[ "$(scale_sum $nb rx_packets)" -gt 0 ]'
+		sleep $WARM
+		c0=$(scale_sum "$nb" rx_packets); t0=$(now)
+		sleep "$WIN"
+		c1=$(scale_sum "$nb" rx_packets); t1=$(now)
+		for i in "${pids[@]}"; do stop "$i"; done
+		echo "($c1 - $c0) / ($t1 - $t0)" | bc -l | xargs printf '%.0f\n'
+	else
+		for ((i = 0; i < nb; i++)); do
+			taskset -c 0 "$PEER" -m rx -I -r slave -s "$T/sc$i.sock" -q "$nq" -l "$len" \
+				-n 1000000000000 -t $((BLOCKS + 3)) >"$T/scrx$i.out" 2>&1 &
+			pids+=($!); track $!
+		done
+		sleep 1 # linked
+		for ((i = 0; i < nb; i++)); do
+			ip netns exec "$BNS" taskset -c 0 "$BLAST" -d "mbsc$i" -l "$len" -f 8 \
+				-t $((BLOCKS + 1)) >/dev/null 2>&1 &
+			track $!
+		done
+		for i in "${pids[@]}"; do wait "$i"; done
+		for ((i = 0; i < nb; i++)); do
+			v=$(kv pps <"$T/scrx$i.out"); tot=$((tot + ${v:-0}))
+		done
+		echo $tot
+	fi
+}
+
+scale_ours() { # DIR LAYOUT LEN WORKERS
+	local pps nb nq md
+	read -r nb nq <<<"$(scale_layout "$2")"
+	rm -f "$T"/sc*.sock
+	md_start sc 0,1 "$(scale_conf "$nb" "$nq")" "\"workers\": $4" || return
+	md=$MD_PID
+	pps=$(scale_measure "$1" "$nb" "$nq" "$3")
+	stop $md
+	record scale "$1 $2 $3 B w$4" ours pps "${pps:-0}" pps
+}
+
+scale_anchor() { # DIR LAYOUT LEN: testpmd, 2 forwarding lcores, in both w rows
+	local pps nb nq tp i w vdevs=()
+	read -r nb nq <<<"$(scale_layout "$2")"
+	rm -f "$T"/sc*.sock
+	for ((i = 0; i < nb; i++)); do
+		vdevs+=(--vdev="net_memif$i,role=server,socket=$T/sc$i.sock,socket-abstract=no"
+			--vdev="net_tap$i,iface=mbsc$i")
+	done
+	TP_LCORES=0@0,1@0,2@1 tp_start tpsc 0 "$BNS" "${vdevs[@]}" -- --forward-mode=io \
+		--nb-cores=2 --rxq="$nq" --txq="$nq" --stats-period 1 --total-num-mbufs=32768
+	tp=$TP_PID
+	wait_for 5 grep -aq 'Checking link\|NIC statistics' "$T/tpsc.log"
+	for ((i = 0; i < nb; i++)); do ip -n "$BNS" link set "mbsc$i" up; done
+	pps=$(scale_measure "$1" "$nb" "$nq" "$3")
+	tp_stop tpsc "$tp"
+	for w in 1 2; do record scale "$1 $2 $3 B w$w" testpmd pps "${pps:-0}" pps; done
+}
+
+bench_scale() {
+	local dir lay r w
+	for dir in m2t t2m; do
+		for lay in 1x2q 2x1q; do
+			for r in $(seq "$RUNS"); do
+				for w in 1 2; do scale_ours "$dir" "$lay" 64 "$w"; done
+				((HAVE_TP)) && scale_anchor "$dir" "$lay" 64
+			done
+		done
+	done
 }
 
 # ---- 3b. the bridge carrying VPP's traffic ------------------------------------
@@ -402,6 +512,11 @@ if wants bridge; then
 	for dir in m2t t2m; do
 		for len in 64 1500; do alternate bridge "$dir" "$len"; done
 	done
+fi
+if wants scale; then
+	log "scaling over worker threads (memifd rx_mode $BRX)"
+	[ -n "$BNS" ] || { ns_new br || exit 1; BNS=$NS; }
+	bench_scale
 fi
 if wants vpp; then
 	log "bridge throughput with VPP as the traffic's peer"

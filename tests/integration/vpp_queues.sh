@@ -9,7 +9,8 @@
 # directions, on both sides (VPP's per-ring counters, memifd's per-queue
 # counters), and the per-queue counts add up to the totals.  Then a VPP
 # slave with 2 queues against a memifd master configured for 1: memifd
-# serves one and says so.
+# serves one and says so.  memifd runs 2 workers: the queues of each
+# bridge are spread over both.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/vpp.inc"
 need_root
@@ -27,7 +28,7 @@ bridge() { # NAME ROLE QUEUES
   "host": { "name": "md'"$1$TAG"'", "netns": "'"$ns"'" } }'
 }
 write_conf "$T/m.conf" "$(bridge q2 master 2), $(bridge q4 master 4), $(bridge s2 slave 2),
-	$(bridge one master 1)"
+	$(bridge one master 1)" '"workers": 2'
 start_memifd m "$T/m.conf"
 vpp_start v "$vns"
 i=0
@@ -84,6 +85,8 @@ for s in q2:2 q4:4 s2:2; do
 		fail "$b: memifd's link does not have $n queues: $j"
 	[ "$(vpp_memif_field v "$ifc" num-s2m-rings)" = "$n" ] || fail "$b: VPP's s2m rings"
 	[ "$(vpp_memif_field v "$ifc" num-m2s-rings)" = "$n" ] || fail "$b: VPP's m2s rings"
+	w=$(jget "$j" "sorted(set($st[\"rx_queue_workers\"] + $st[\"tx_queue_workers\"]))")
+	[ "$w" = "[1, 2]" ] || fail "$b: the queues are not on both workers: $w"
 	rxq=($(jget "$j" "' '.join(map(str, $st[\"rx_queue_packets\"]))"))
 	txq=($(jget "$j" "' '.join(map(str, $st[\"tx_queue_packets\"]))"))
 	echo "$b: memifd per queue: rx ${rxq[*]}, tx ${txq[*]}"

@@ -290,7 +290,14 @@ peer_run (void)
   start = now_s ();
   while (!stop && now_s () - start < opt.timeout)
     {
+      uint64_t seen = st.rx + st.tx;
       peer_poll (st.connected && !opt.interrupt ? 0 : 50);
+      if (st.rx + st.tx != seen) /* -I: frames came in the callback */
+	{
+	  if (!first)
+	    first = now_s ();
+	  last = now_s ();
+	}
       if (!st.connected)
 	continue;
       if (st.refill_at && now_s () >= st.refill_at)
