@@ -15,6 +15,7 @@
  * index, is still the one we opened, and that its namespace's name was not
  * deleted (which would leave the namespace alive only because we hold it).
  */
+#include "closer.h"
 #include "log.h"
 #include "netns.h"
 #include "port.h"
@@ -128,14 +129,23 @@ static int pl_setup(struct port *p, struct plive *l, char *err, size_t errlen)
 	return 0;
 }
 
+/* Releasing the packet socket waits for an RCU grace period (and may
+ * take RTNL to drop a promiscuous membership): pcap_close only unmaps
+ * the ring and drops one reference, a duplicate of the socket goes to the
+ * closer, whose close releases it. */
 static void pl_close(struct port *p)
 {
 	struct plive *l = p->priv;
+	int fds[2] = { -1, -1 };
 
-	if (l && l->pc)
+	if (l && l->pc) {
+		if (pcap_fileno(l->pc) >= 0)
+			fds[0] = fcntl(pcap_fileno(l->pc), F_DUPFD_CLOEXEC, 0);
 		pcap_close(l->pc); /* closes p->fd */
-	if (l && l->ctl >= 0)
-		close(l->ctl);
+	}
+	if (l)
+		fds[1] = l->ctl;
+	closer_close("", fds, 2);
 	free(l);
 	p->priv = NULL;
 	p->fd = -1;
