@@ -1,5 +1,6 @@
 /* memifd.c - the daemon's life: start, signals, reload, stop. */
 #include "bridge.h"
+#include "closer.h"
 #include "log.h"
 #include "memifd.h"
 #include "metrics.h"
@@ -156,6 +157,10 @@ int memifd_run(struct config *cfg, const char *config_path, int level_override)
 		log_err("epoll: %s", strerror(-r));
 		goto cleanup;
 	}
+	r = closer_init();
+	if (r)
+		log_warn("closer thread: %s (host devices are closed in the loop)",
+			 strerror(-r));
 	if (memifd_start(&d))
 		goto stop;
 	log_notice("memifd %s started: %zu bridges, control socket %s",
@@ -174,6 +179,7 @@ stop:
 	mgmt_close(d.mgmt);
 	d.mgmt = NULL;
 	mif_fini();
+	closer_fini();
 	if (memifd_sigfd.fd >= 0)
 		loop_del(d.loop, &memifd_sigfd);
 	loop_free(d.loop);

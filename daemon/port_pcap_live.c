@@ -20,6 +20,7 @@
  * enters the interface to one socket, and so to one memif tx queue;
  * frames from memif rx queue i leave through socket i.
  */
+#include "closer.h"
 #include "log.h"
 #include "netns.h"
 #include "port.h"
@@ -144,15 +145,27 @@ static int pl_setup(struct port *p, struct plive *l, unsigned q, char *err,
 	return 0;
 }
 
+/* Releasing the packet socket waits for an RCU grace period (and may
+ * take RTNL to drop a promiscuous membership): pcap_close only unmaps
+ * the ring and drops one reference, a duplicate of the socket goes to the
+ * closer, whose close releases it. */
 static void pl_close(struct port *p)
 {
 	struct plive *l = p->priv;
+	int fds[PORT_MAX_QUEUES + 1];
+	unsigned n = 0;
 
+	/* a dup of each packet socket outlives pcap_close, so that the
+	 * socket's release (an RCU grace period) happens on the closer */
 	for (unsigned q = 0; l && q < PORT_MAX_QUEUES; q++)
-		if (l->pc[q])
+		if (l->pc[q]) {
+			if (pcap_fileno(l->pc[q]) >= 0)
+				fds[n++] = fcntl(pcap_fileno(l->pc[q]), F_DUPFD_CLOEXEC, 0);
 			pcap_close(l->pc[q]); /* closes p->qfd[q] */
-	if (l && l->ctl >= 0)
-		close(l->ctl);
+		}
+	if (l)
+		fds[n++] = l->ctl;
+	closer_close("", fds, n);
 	free(l);
 	p->priv = NULL;
 	p->fd = -1;

@@ -19,6 +19,7 @@
  * the flow's replies there), so host -> memif traffic spreads over the
  * memif tx queues without reordering a flow.
  */
+#include "closer.h"
 #include "log.h"
 #include "netns.h"
 #include "port.h"
@@ -35,9 +36,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+/* how long opening a device waits for the removal of its namesake */
+#define TAP_CLOSE_WAIT_MS 3000
+
 struct tap {
 	int ctl; /* an inet socket in the device's namespace, for ioctls */
 	char name[IFNAMSIZ];
+	char key[CLOSER_KEY_MAX]; /* netns/name, for the closer */
 	bool l3;
 	bool created;
 	bool persist;
@@ -146,19 +151,27 @@ static int tap_configure(struct port *p, struct tap *t, const struct host_conf *
 	return tap_ifreq(t, SIOCSIFFLAGS, &ifr);
 }
 
+/* The kernel removes a device we made as its last fd closes, which may
+ * take long (closer.h): the closer does it, the queues first. */
 static void tap_close(struct port *p)
 {
 	struct tap *t = p->priv;
+	int fds[PORT_MAX_QUEUES + 1];
+	unsigned n = 0;
 
-	if (t && t->ctl >= 0)
-		close(t->ctl);
 	for (unsigned q = 0; q < PORT_MAX_QUEUES; q++) {
 		if (p->qfd[q] >= 0)
-			close(p->qfd[q]);
+			fds[n++] = p->qfd[q];
 		p->qfd[q] = -1;
 	}
+	if (t && t->ctl >= 0)
+		fds[n++] = t->ctl;
+	if (t)
+		closer_close(t->key, fds, n);
+	else
+		closer_close("", fds, n);
 	if (t && t->created && !t->persist && !p->dead)
-		log_info("%s: removed", t->name);
+		log_info("%s: removing", t->name);
 	free(t);
 	p->priv = NULL;
 	p->fd = -1;
@@ -178,8 +191,21 @@ static int tap_open(struct port *p, const struct host_conf *hc, bool l3,
 	t->l3 = l3;
 	t->persist = hc->persist;
 	snprintf(t->name, sizeof(t->name), "%s", hc->name);
+	closer_key(t->key, sizeof(t->key), hc->netns, hc->name);
 	p->priv = t;
 	p->mtu = hc->mtu;
+	/* A device of that name we are still removing would be attached to
+	 * (or refuse us, EBUSY) instead of made anew: wait for it first. */
+	r = closer_wait(t->key, TAP_CLOSE_WAIT_MS);
+	if (r) {
+		snprintf(err, errlen, "%s %s%s%s: the previous device of that "
+			 "name is still being removed (after %d ms)",
+			 l3 ? "tun" : "tap", hc->name,
+			 *hc->netns ? " in netns " : "", hc->netns,
+			 TAP_CLOSE_WAIT_MS);
+		r = -EBUSY;
+		goto fail;
+	}
 	r = tap_create(p, t, hc);
 	p->created = t->created;
 	if (r) {

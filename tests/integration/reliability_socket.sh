@@ -72,7 +72,8 @@ mk() { # NAME MEMIF_JSON
 }
 m=$(err "$(mk c1 '{"socket":"'"$T"'/no/such/c.sock"}')" EIO)
 [ "$m" = "memif socket $T/no/such/c.sock: socket directory $T/no/such does not exist" ] || fail "message: $m"
-ip -n "$ns" link show "c1$TAG" >/dev/null 2>&1 && fail "a TAP was left behind"
+# the refused bridge's TAP is removed on memifd's closer thread, soon after
+wait_for 2 eval '! ip -n "$ns" link show "c1$TAG"' || fail "a TAP was left behind"
 m=$(err "$(mk c2 '{"socket":"@abs'"$TAG"'","socket_mode":"0600"}')" EINVAL)
 [[ $m == *"memif.socket_mode: an abstract socket has no file"* ]] || fail "message: $m"
 m=$(err "$(mk c3 '{"role":"slave","socket":"'"$T"'/own/m.sock","socket_group":"nogroup"}')" EINVAL)

@@ -160,6 +160,8 @@ class Peers:
         self.t, self.ns, self.p = t, ns, {}
         self.disrupt = [0] * N      # disruptions per bridge (kills, TAP deletions)
         self.tp_runs = []           # testpmd's final counters, one dict per run
+        self.vpp_runs = []          # VPP's counters read just before each kill
+        self.vpp_errors = []
         self.vpp_dir = t + "/vpp-soak"
         self.runs = {}
         self.started = {}
@@ -222,6 +224,13 @@ class Peers:
             self.tp_runs.append(testpmd_counts("%s/peer-testpmd.%d.log"
                                                % (self.t, self.runs["testpmd"])))
         else:
+            if name == "vpp" and not final:
+                # VPP's counters die with it: read them first (what it does
+                # between this read and the kill is bounded by the judge)
+                try:
+                    self.vpp_runs.append(vpp_counts(self.vpp_dir))
+                except (subprocess.TimeoutExpired, OSError, ValueError) as e:
+                    self.vpp_errors.append("reading VPP's counters before a kill: %s" % e)
             p.kill()
             p.wait()
         if name == "vpp":
@@ -275,6 +284,13 @@ def vpp_counter(d, ifname, counter):
     return n
 
 
+VPP_COUNTERS = ("rx packets", "tx packets", "drops", "tx-error")
+
+
+def vpp_counts(d):
+    return {i: {c: vpp_counter(d, "memif1/%d" % i, c) for c in VPP_COUNTERS} for i in VPP}
+
+
 # ---- the driver -----------------------------------------------------------
 
 class Driver:
@@ -287,6 +303,7 @@ class Driver:
         self.errors = []
         self.stop = threading.Event()
         self.hostile = {"runs": 0, "wrong": []}
+        self.hostile_lock = threading.Lock()
         self.reloads = {"n": 0, "changed": 0, "bad": []}
         self.captures = 0
         self.extra = {}
@@ -320,9 +337,26 @@ class Driver:
         st = open("/proc/%d/status" % self.pid).read()
         f = {k: int(re.search(k + r":\s+(\d+)", st).group(1))
              for k in ("VmRSS", "RssAnon", "RssShmem", "Threads")}
-        f["fds"] = len(os.listdir("/proc/%d/fd" % self.pid))
+        kinds = {}
+        for fd in os.listdir("/proc/%d/fd" % self.pid):
+            try:
+                k = re.sub(r"\[\d+\]|:\d+$| \(deleted\)", "",
+                           os.readlink("/proc/%d/fd/%s" % (self.pid, fd)))
+            except OSError:
+                k = "?"
+            kinds[k] = kinds.get(k, 0) + 1
+        f["fds"] = sum(kinds.values())
+        self.fd_kinds = kinds
         f["maps"] = len(open("/proc/%d/maps" % self.pid).readlines())
         return f
+
+    def proc_quiet(self):
+        """proc() between two hostile attacks: an attack under way holds
+        its connection's fds and mappings in memifd for a moment."""
+        with self.hostile_lock:
+            time.sleep(0.3)        # memifd drops the last attacker
+            f = self.proc()
+        return f, self.fd_kinds
 
     def prober(self):
         m = Mgmt(self.ctl)
@@ -339,12 +373,13 @@ class Driver:
             for a, want in ATTACKS:
                 if self.stop.is_set():
                     break
-                try:
-                    out = subprocess.run([HOSTILE, sock, str(HOSTILE_B), a],
-                                         capture_output=True, text=True, timeout=60)
-                    res = out.stdout + out.stderr
-                except subprocess.TimeoutExpired:
-                    res = "timed out"
+                with self.hostile_lock:     # proc_quiet waits for it
+                    try:
+                        out = subprocess.run([HOSTILE, sock, str(HOSTILE_B), a],
+                                             capture_output=True, text=True, timeout=60)
+                        res = out.stdout + out.stderr
+                    except subprocess.TimeoutExpired:
+                        res = "timed out"
                 self.hostile["runs"] += 1
                 self.timeline.append((time.monotonic() - T0, "hostile " + a))
                 if want not in res:
@@ -448,7 +483,7 @@ class Driver:
         if down:
             raise RuntimeError("links not up after 40 s: %s" % down)
         time.sleep(5)
-        self.warm = self.proc()
+        self.warm, self.warm_kinds = self.proc_quiet()
         # drops before this (frames a veth gave memifd before its peer first
         # connected: peer_down) are not the soak's
         self.warm_stats = {b["name"]: b["counters"] for b in self.m.req("stats")["result"]["bridges"]}
@@ -491,13 +526,17 @@ class Driver:
             if st == prev:
                 break
             prev = st
-        self.end = self.proc()
+        self.end, self.end_kinds = self.proc_quiet()
         stats = {b["name"]: b for b in self.show().values()}
         links = json.loads(subprocess.run(["ip", "-n", self.ns, "-s", "-j", "link", "show"],
                                           capture_output=True, text=True).stdout)
         kern = {l["ifname"]: l["stats64"] for l in links}
-        vpp = {i: {c: vpp_counter(self.peers.vpp_dir, "memif1/%d" % i, c)
-                   for c in ("rx packets", "tx packets", "drops", "tx-error")} for i in VPP}
+        # summed over VPP's lifetimes: each killed run read before its kill
+        vpp = vpp_counts(self.peers.vpp_dir)
+        for run in self.peers.vpp_runs:
+            for i in VPP:
+                for k in VPP_COUNTERS:
+                    vpp[i][k] += run[i][k]
         self.peers.kill("testpmd", final=True)
         peer = {}
         for g in GROUPS:
@@ -629,13 +668,22 @@ def judge(d, stats, kern, vpp, peer, sent):
                 c.eq(n + " memif->host: VPP sent = delivered + drops", v["tx packets"],
                      th["packets"] + drops(th))
             else:
-                # VPP's counters start again with each run: only the bound
+                # VPP's counters are summed over its runs, each read just
+                # before its kill: what a VPP did between that read and its
+                # kill (frames sent, counted by memifd, not by any read), and
+                # what a kill stranded in the rings, are bounded per kill
                 po = stats["b%02d" % o]["counters"]["to_memif"]["packets"]
+                acc = th["packets"] + drops(th)
                 c.within(n + " memif->host: forwarded by VPP <= its pair's delivered"
-                         " (%d disruptions)" % D[i], po - (th["packets"] + drops(th)), 0,
-                         po)
-                c.within(n + " memif->host: lost in VPP", po - (th["packets"] + drops(th))
-                         - vo["drops"] - vo["tx-error"], 0, D[i] * 2 * INFLIGHT)
+                         " (%d disruptions)" % D[i], po - acc, 0, po)
+                c.within(n + " memif->host: VPP sent (its runs summed) = delivered + drops",
+                         acc - v["tx packets"], -D[i] * INFLIGHT, D[i] * INFLIGHT)
+                # a frame VPP took from o and did not forward went to its drops
+                # (rx interface o) or failed going out on i (i's tx-error)
+                c.within(n + " memif->host: lost in VPP", po - acc - vo["drops"]
+                         - v["tx-error"], 0, D[i] * 2 * INFLIGHT)
+                fig["lost_in_vpp"] = fig.get("lost_in_vpp", 0) + (
+                    po - acc - vo["drops"] - v["tx-error"])
             fig["sent_to_host"] += v["tx packets"]
         else:
             ptx, prx = peer[i]
@@ -647,7 +695,7 @@ def judge(d, stats, kern, vpp, peer, sent):
     c.cmp("hostile attacks answered as in reliability_hostile (%d runs)" % d.hostile["runs"],
           not d.hostile["wrong"] and d.hostile["runs"] > 0, "; ".join(d.hostile["wrong"][:3]))
     c.eq("reloads: only r0, r1 changed, b00-b49 unchanged", d.reloads["bad"], [])
-    c.eq("driver errors", d.errors, [])
+    c.eq("driver errors", d.errors + d.peers.vpp_errors, [])
     lat = sorted(LAT)
     p99 = lat[int(0.99 * (len(lat) - 1))][0] * 1000
     mx = lat[-1][0] * 1000
@@ -657,7 +705,10 @@ def judge(d, stats, kern, vpp, peer, sent):
     c.cmp("every request answered within 100 ms (%d requests)" % len(lat), mx < 100,
           "slowest: %s; the driver's actions in the 3 s before it: %s" % (slow, near))
     w, e = d.warm, d.end
-    c.eq("fds at the end = after warm-up", e["fds"], w["fds"])
+    c.cmp("fds at the end = after warm-up", e["fds"] == w["fds"], "%d != %d (by kind, end - warm-up: %s)"
+          % (e["fds"], w["fds"], {k: d.end_kinds.get(k, 0) - d.warm_kinds.get(k, 0)
+                                  for k in set(d.end_kinds) | set(d.warm_kinds)
+                                  if d.end_kinds.get(k, 0) != d.warm_kinds.get(k, 0)}))
     c.eq("threads at the end = after warm-up", e["Threads"], w["Threads"])
     if RSS_BOUND_KB >= 0:
         c.eq("mappings at the end = after warm-up", e["maps"], w["maps"])
@@ -711,9 +762,9 @@ def report(t, san_ok):
           " %d peer disruptions" % (r["hostile_runs"], r["hostile_bad_desc"], r["reloads"],
                                     r["reload_changed"], r["disruptions"]))
     print("soak: frames sent host->memif %d, memif->host %d, delivered %d, drops %s,"
-          " stranded in disrupted peers %d, refused by the kernel (no carrier) %d"
+          " stranded in disrupted peers %d (in VPP %d), refused by the kernel (no carrier) %d"
           % (f["sent_to_memif"], f["sent_to_host"], f["delivered"], f["drops"],
-             f["inflight_bounded"], f.get("refused_by_kernel", 0)))
+             f["inflight_bounded"], f.get("lost_in_vpp", 0), f.get("refused_by_kernel", 0)))
     print("soak: memifd after warm-up %s, at the end %s; %s" % (
         r["warm"], r["end"], "RssAnon may grow %d kB, mappings not" % RSS_BOUND_KB
         if RSS_BOUND_KB >= 0 else "ASan build: leaks judged by LeakSanitizer at exit"))

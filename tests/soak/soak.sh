@@ -7,8 +7,8 @@
 # changed and unchanged bridges, starts and stops captures, lets management
 # clients vanish and deletes a TAP from outside, and hostile_peer's attacks
 # run in a loop against b49.  tests/soak/soak.py says what is counted
-# and checked; the last line is "soak: N passed, N failed".  Not in make
-# test yet (README: Reliability, soak).
+# and checked; the last line is "soak: N passed, N failed".  make test runs
+# it for 60 s with the normal build (tests/integration/soak_short.sh).
 . "$(dirname "$0")/../integration/lib.sh"
 . "$(dirname "$0")/../integration/vpp.inc"
 need_root
