@@ -252,10 +252,12 @@ run: deps
 	$(Q)$(MAKE) -s all $(QUIET)
 	$(Q)exec $(MEMIFD) -f -c conf/memifd.conf
 
-# Unit tests, integration tests, then the unit tests again under ASan+UBSan.
+# Both builds, one job per CPU; then tests/run.sh: unit tests, integration
+# tests, and both again under ASan+UBSan.
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 test: deps
-	$(Q)$(MAKE) -s all tools $(UT_LIB) $(UT_D) $(UT_C) $(QUIET)
-	$(Q)$(MAKE) -s SAN=1 all tools $(UT_LIB:build/%=build-san/%) $(UT_D:build/%=build-san/%) $(UT_C:build/%=build-san/%) $(QUIET)
+	$(Q)$(MAKE) -s -j$(JOBS) all tools $(UT_LIB) $(UT_D) $(UT_C) $(QUIET)
+	$(Q)$(MAKE) -s -j$(JOBS) SAN=1 all tools $(UT_LIB:build/%=build-san/%) $(UT_D:build/%=build-san/%) $(UT_C:build/%=build-san/%) $(QUIET)
 	$(Q)tests/run.sh
 
 bench: deps

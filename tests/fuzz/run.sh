@@ -9,7 +9,7 @@
 cd "$(dirname "$0")/../.." || exit 2
 secs=${FUZZ_SECONDS:-60}
 mkdir -p build-fuzz
-make -s -k FUZZ=1 fuzzers >build-fuzz/build.log 2>&1
+make -s -k -j2 FUZZ=1 fuzzers >build-fuzz/build.log 2>&1
 pass=0 fail=0
 for src in tests/fuzz/fuzz_*.c; do
     t=$(basename "$src" .c) bin=build-fuzz/tests/fuzz/$(basename "$src" .c)

@@ -1,4 +1,5 @@
 #!/bin/bash
+# run.sh: alone (it measures memifd's CPU time and polling under a flood)
 # rx_mode adaptive, memifd's default: a bridge made without rx_mode is
 # adaptive and idle in interrupt mode; a flood into its memif side (TAP ->
 # memifd B -> memif -> memifd A) makes it poll, and show says so; a trickle

@@ -1,4 +1,5 @@
 #!/bin/bash
+# run.sh: alone (full traffic on both cores, counters checked against the kernel's)
 # Worker threads under churn: memifd with "workers": 2 bridges full
 # traffic both ways (tap_blast floods each TAP, a memif_peer slave echoes
 # every frame back) and captures (a file, a stream) record it, while

@@ -1,5 +1,5 @@
 #!/bin/bash
-# 200 connect / SIGKILL / reconnect cycles of a peer process, in both
+# 100 (CYCLES) connect / SIGKILL / reconnect cycles of a peer process, in both
 # roles: the surviving side's open fds and memory stay flat and it accepts
 # the next peer every time.
 set -u
@@ -9,7 +9,7 @@ PEER=build/tests/tools/memif_peer
 DIR=$(mktemp -d /tmp/memifd-cycles.XXXXXX)
 trap 'kill -9 $(jobs -p) 2>/dev/null; rm -rf "$DIR"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
-CYCLES=${CYCLES:-200}
+CYCLES=${CYCLES:-100}
 
 fds() { ls /proc/$1/fd | wc -l; }
 rss() { awk '/VmRSS/ {print $2}' /proc/$1/status; }

@@ -1,4 +1,5 @@
 #!/bin/bash
+# run.sh: alone (50 bridges under traffic, request latency measured)
 # The soak (tests/soak/soak.sh, README: Reliability, Soak) for 60 s, with
 # the normal build only: the full one (make soak) runs 600 s with both.
 # Every frame accounted for, nothing grows, every control request answered

@@ -1,4 +1,5 @@
 #!/bin/bash
+# run.sh: alone (a paced sender and VPP's transmit ring: lost frames when other tests load the cores)
 # A libmemif 4.x program (memif4_peer, linked with libmemif4) against a
 # real VPP (../shared/vpp): VPP cross-connects two of its memif interfaces
 # (l2 xconnect both ways), one program sends, another receives through

@@ -2,10 +2,10 @@
 # Restarts with a real VPP.  One VPP holds a slave of memifd's master
 # (bridge rm) and a master of memifd's slave (bridge rs); its interfaces
 # come from a startup file, as a VPP service would have them.
-#  1. VPP killed with SIGKILL and started again, 20 times: after each start
-#     both links come back by themselves within 3 s of VPP answering, and a
-#     ping goes through each; memifd's fds and RSS after the last cycle are
-#     those after the first.
+#  1. VPP killed with SIGKILL and started again, 10 times (VPP_CYCLES):
+#     after each start both links come back by themselves within 3 s of
+#     VPP answering, and a ping goes through each; memifd's fds and RSS
+#     after the last cycle are those after the first.
 #  2. memifd stopped (SIGTERM) and started again while VPP keeps running,
 #     3 times: both links come back within 3 s of memifd's start (a VPP
 #     slave retries its master every 3 s or less), and traffic flows.
@@ -13,7 +13,7 @@
 . "$(dirname "$0")/vpp.inc"
 need_root
 need_vpp
-VPP_CYCLES=${VPP_CYCLES:-20}
+VPP_CYCLES=${VPP_CYCLES:-10}
 
 ns=$(ns_add r)
 vns=$(ns_add v)
