@@ -34,6 +34,11 @@ start_memifd a "$T/a.conf"
 start_memifd b "$T/b.conf"
 ip -n "$na" addr add 10.82.0.1/24 dev "mdm$TAG"
 ip -n "$nb" addr add 10.82.0.2/24 dev "mdm$TAG"
+# nor ARP: the neighbours are permanent, or a re-validation of one (some
+# seconds after the last use) moves the counters under the checks
+mac() { ip netns exec "$1" cat "/sys/class/net/mdm$TAG/address"; }
+ip -n "$na" neigh replace 10.82.0.2 lladdr "$(mac "$nb")" dev "mdm$TAG" nud permanent
+ip -n "$nb" neigh replace 10.82.0.1 lladdr "$(mac "$na")" dev "mdm$TAG" nud permanent
 wait_for 10 link_up a m0 || fail "link did not come up"
 ping_ok "$na" 10.82.0.2 56 10 || fail "ping"
 
