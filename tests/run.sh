@@ -105,9 +105,8 @@ done
 # management and memif message parsers are fuzzed under ASan (fuzz_short),
 # the HTTP parser is unit-tested under it.  VPP is restarted 5 times here.
 asan_tests="daemon_workers daemon_reload daemon_capture_stream daemon_mgmt
-    daemon_pair daemon_pcap_confine daemon_testpmd_queues reliability_hostile
-    reliability_mgmt reliability_teardown reliability_cycles lib_interop_dpdk
-    vpp_restart vpp_queues"
+    daemon_pcap_confine reliability_hostile reliability_mgmt
+    reliability_teardown reliability_cycles lib_interop_dpdk vpp_restart"
 for t in $asan_tests; do
     s=tests/integration/$t.sh
     [ -f "$s" ] && [ -x build-san/memifd ] && \
