@@ -43,15 +43,6 @@ port_stat() {
 	sleep 0.2 # the whole block
 	tp_port_stat tp "$1"
 }
-# settle CMD...: waits until CMD prints the same value twice 0.3 s apart.
-settle() {
-	local a b=x i
-	for i in $(seq 30); do
-		a=$("$@"); [ "$a" = "$b" ] && { echo "$a"; return; }
-		b=$a; sleep 0.3
-	done
-	echo "$a"
-}
 
 log "testpmd txonly -> memif -> TAP"
 tap_rx0=$(tapstat rx_packets)

@@ -38,14 +38,6 @@ state() { # PYEXPR on the bridge's state
 	c=$(mgmt m '{"command":"show","args":{"name":"mq"}}') || return 1
 	jget "$c" '(lambda s, c: ('"$1"'))(j["result"]["bridges"][0]["state"], j["result"]["bridges"][0]["counters"])'
 }
-settle() {
-	local a b=x i
-	for i in $(seq 30); do
-		a=$("$@"); [ "$a" = "$b" ] && { echo "$a"; return; }
-		b=$a; sleep 0.3
-	done
-	echo "$a"
-}
 w=$(state 'sorted(s["rx_queue_workers"]), sorted(s["tx_queue_workers"])')
 [ "$w" = "([1, 2], [1, 2])" ] || fail "the queues are not on both workers: $w"
 

@@ -122,15 +122,6 @@ touch "$T/stop"
 wait_for 10 eval '! pgrep -f "$BLAST -d $tk"' || fail "tap_blast did not stop"
 sleep 1
 tapstat() { ip netns exec "$ns" cat "/sys/class/net/$tk/statistics/$1"; }
-# settle CMD...: waits until CMD prints the same value twice 0.3 s apart.
-settle() {
-	local a b=x i
-	for i in $(seq 30); do
-		a=$("$@"); [ "$a" = "$b" ] && { echo "$a"; return; }
-		b=$a; sleep 0.3
-	done
-	echo "$a"
-}
 ctr() {
 	mgmt m '{"command":"stats","args":{"name":"keep"}}' | python3 -c '
 import json, sys

@@ -104,6 +104,17 @@ wait_for() {
 	return 1
 }
 
+# settle CMD...: prints CMD's output once it is the same twice 0.3 s apart
+# (a counter that stopped moving), or its last output after 9 s.
+settle() {
+	local a b=x i
+	for i in $(seq 30); do
+		a=$("$@"); [ "$a" = "$b" ] && { echo "$a"; return; }
+		b=$a; sleep 0.3
+	done
+	echo "$a"
+}
+
 # start_memifd NAME CONF [ARGS...]: runs memifd -f in the background, waits
 # for its control socket (control.socket must be $T/NAME.ctl); sets
 # MEMIFD_PID and leaves the log in $T/NAME.log.  With MEMIFD_NS set, memifd
