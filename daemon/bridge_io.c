@@ -380,8 +380,7 @@ static bool host_hold(struct bridge *b, struct host_queue *hq)
 {
 	if (hq->ring_seen || now_ns() - b->up_ns > IO_HOLD_NS)
 		return false;
-	/* the timer lives in the queue's own loop, made at the first hold */
-	if (hq->hold.lf.fd < 0 && loop_timer_init(hq->loop, &hq->hold, host_hold_end))
+	if (hq->hold.lf.fd < 0)
 		return false;
 	hq->held = true;
 	if (host_watch(hq) || loop_timer_set(&hq->hold, IO_HOLD_RETRY_MS, 0)) {
@@ -563,6 +562,11 @@ static void hq_attach_one(struct bridge *b, struct host_queue *hq, int *r)
 	if (!*r)
 		*r = loop_add(hq->loop, &hq->lf, (hq->held ? 0 : EPOLLIN) |
 						 (hq->blocked ? EPOLLOUT : 0));
+	/* the hold timer lives in the queue's own loop, made here and not at
+	 * the first hold, so that memifd's fds do not change with what
+	 * traffic happened to meet a link coming up */
+	if (!*r)
+		*r = loop_timer_init(hq->loop, &hq->hold, host_hold_end);
 }
 
 int bridge_io_host_attach(struct bridge *b)
