@@ -249,14 +249,45 @@ static int bridge_port_open(struct bridge *b, char *err, size_t errlen)
 	return r;
 }
 
+/* A port another bridge had: only the watching is new. */
+static int bridge_port_adopt(struct bridge *b, char *err, size_t errlen)
+{
+	int r = bridge_io_host_attach(b);
+
+	if (r) {
+		snprintf(err, errlen, "watching %s: %s", b->conf.host.name,
+			 strerror(-r));
+		bridge_port_close(b);
+	}
+	return r;
+}
+
+struct port *bridge_take_port(struct bridge *b, const struct bridge_conf *nb)
+{
+	struct port *p = b->port;
+
+	if (!p || p->dead || (strcmp(nb->host.type, "tap") &&
+			      strcmp(nb->host.type, "pcap-live")) ||
+	    !config_host_equal(&b->conf.host, &nb->host) ||
+	    b->conf.memif.mode != nb->memif.mode ||
+	    bridge_host_queues(b) != (nb->memif.rx_queues > nb->memif.tx_queues
+					      ? nb->memif.rx_queues : nb->memif.tx_queues))
+		return NULL;
+	bridge_io_host_detach(b);
+	p->ops->set_carrier(p, false);
+	b->port = NULL;
+	return p;
+}
+
 int bridge_new(struct loop *l, const struct bridge_conf *bc, bool from_config,
-	       struct bridge **out, char *err, size_t errlen)
+	       struct port *port, struct bridge **out, char *err, size_t errlen)
 {
 	static unsigned next_first; /* the first lanes rotate over the workers */
 	struct bridge *b = calloc(1, sizeof(*b));
 	int r = 0;
 
 	if (!b) {
+		port_close(port);
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
@@ -268,10 +299,12 @@ int bridge_new(struct loop *l, const struct bridge_conf *bc, bool from_config,
 	b->max_to_host = bc->host.mtu ? bc->host.mtu +
 			 (bc->memif.mode == MM_ETHERNET ? 18 : 0) : UINT_MAX;
 	b->first_worker = next_first++;
+	b->port = port;
 	workers_park();
 	r = bridge_memif_check(b, err, errlen);
 	if (!r)
-		r = bridge_port_open(b, err, errlen);
+		r = port ? bridge_port_adopt(b, err, errlen)
+			 : bridge_port_open(b, err, errlen);
 	if (!r)
 		r = bridge_memif_open(b, err, errlen);
 	workers_release();

@@ -13,6 +13,7 @@
 
 struct bridge;
 struct loop;
+struct port;
 
 struct dir_counters {
 	uint64_t packets, bytes;
@@ -39,10 +40,19 @@ struct bridge_gauges {
 typedef void bridge_event_fn(json_t *event);
 void bridge_set_event_hook(bridge_event_fn *fn);
 
-/* Opens the host port and creates the memif interface.  Returns 0, or
- * -errno with err filled (-EIO: the system refused). */
+/* Opens the host port (or takes `port`, from bridge_take_port, which is
+ * then the bridge's even when this fails) and creates the memif
+ * interface.  Returns 0, or -errno with err filled (-EIO: the system
+ * refused). */
 int bridge_new(struct loop *l, const struct bridge_conf *bc, bool from_config,
-	       struct bridge **out, char *err, size_t errlen);
+	       struct port *port, struct bridge **out, char *err, size_t errlen);
+/* A reload rebuilds a changed bridge: when its host part stays as it was
+ * (same host, memif mode and queue count) and the port is a live TAP or
+ * pcap-live socket, the port is taken from the old bridge (carrier off)
+ * for the new one, so that the device, its addresses and the frames in
+ * its queue stay, and nothing waits for the kernel to remove a device and
+ * make it again.  NULL: the port goes with the bridge.  Workers parked. */
+struct port *bridge_take_port(struct bridge *b, const struct bridge_conf *nb);
 /* Sends DISCONNECT, closes the port; the memory goes after the current
  * loop batch.  Accepts NULL. */
 void bridge_free(struct bridge *b);

@@ -3,6 +3,7 @@
 #include "capture.h"
 #include "log.h"
 #include "memifd.h"
+#include "port.h"
 #include "worker.h"
 
 #include <errno.h>
@@ -84,11 +85,11 @@ static int bridges_conflict(struct memifd *d, const struct bridge_conf *bc,
 	return 0;
 }
 
-int bridges_create(struct memifd *d, const struct bridge_conf *bc,
-		   bool from_config, char *msg, size_t len)
+/* Whether a bridge bc may be made now: 0, or -errno with msg filled. */
+static int bridges_admit(struct memifd *d, const struct bridge_conf *bc,
+			 char *msg, size_t len)
 {
-	struct bridge *b, **nb;
-	int r;
+	struct bridge **nb;
 
 	if (bridges_find(d, bc->name)) {
 		snprintf(msg, len, "a bridge named %s already exists", bc->name);
@@ -98,22 +99,40 @@ int bridges_create(struct memifd *d, const struct bridge_conf *bc,
 		snprintf(msg, len, "max_bridges (%u) reached", d->cfg->max_bridges);
 		return -ENOSPC;
 	}
-	r = bridges_conflict(d, bc, msg, len);
-	if (r)
-		return r;
 	nb = realloc(d->bridges, (d->n_bridges + 1) * sizeof(*nb));
 	if (!nb) {
 		snprintf(msg, len, "out of memory");
 		return -ENOMEM;
 	}
 	d->bridges = nb;
-	r = bridge_new(d->loop, bc, from_config, &b, msg, len);
+	return bridges_conflict(d, bc, msg, len);
+}
+
+/* port: one a reload kept (bridge_take_port), taken over; or NULL. */
+static int bridges_create_on(struct memifd *d, const struct bridge_conf *bc,
+			     bool from_config, struct port *port, char *msg,
+			     size_t len)
+{
+	struct bridge *b;
+	int r = bridges_admit(d, bc, msg, len);
+
+	if (r) {
+		port_close(port);
+		return r;
+	}
+	r = bridge_new(d->loop, bc, from_config, port, &b, msg, len);
 	if (r)
 		return r;
 	d->bridges[d->n_bridges++] = b;
 	bridges_emit(bc->name, "created");
 	memifd_update_status();
 	return 0;
+}
+
+int bridges_create(struct memifd *d, const struct bridge_conf *bc,
+		   bool from_config, char *msg, size_t len)
+{
+	return bridges_create_on(d, bc, from_config, NULL, msg, len);
 }
 
 /* The bridge's capture streams end (reason) and live on in
@@ -181,12 +200,37 @@ void bridges_fini(struct memifd *d)
 	loop_timer_fini(d->loop, &d->tick);
 }
 
+/* Host ports a reload keeps for the rebuilt bridges (bridge_take_port). */
+struct kept_ports {
+	size_t n;
+	struct {
+		char name[CONF_NAME_MAX];
+		struct port *port;
+	} *v;
+};
+
+static struct port *kept_take(struct kept_ports *k, const char *name)
+{
+	struct port *p;
+
+	for (size_t i = 0; i < k->n; i++) {
+		if (k->v[i].port && !strcmp(k->v[i].name, name)) {
+			p = k->v[i].port;
+			k->v[i].port = NULL;
+			return p;
+		}
+	}
+	return NULL;
+}
+
 /* Removes config bridges that are gone or changed; fills the diff lists. */
-static void reload_remove(struct memifd *d, const struct config *nc, json_t *diff)
+static void reload_remove(struct memifd *d, const struct config *nc, json_t *diff,
+			  struct kept_ports *k)
 {
 	for (size_t i = d->n_bridges; i-- > 0;) {
 		const struct bridge_conf *old = bridge_get_conf(d->bridges[i]);
 		const struct bridge_conf *nb = config_find_bridge(nc, old->name);
+		struct port *p;
 		const char *list;
 
 		if (!bridge_from_config(d->bridges[i]))
@@ -199,13 +243,21 @@ static void reload_remove(struct memifd *d, const struct config *nc, json_t *dif
 		list = nb ? "changed" : "removed";
 		json_array_append_new(json_object_get(diff, list),
 				      json_string(old->name));
-		log_info("reload: %s %s", old->name, list);
+		p = nb && k->v ? bridge_take_port(d->bridges[i], nb) : NULL;
+		log_info("reload: %s %s%s", old->name, list,
+			 p ? " (its host port stays)" : "");
+		if (p) {
+			snprintf(k->v[k->n].name, sizeof(k->v[k->n].name), "%s",
+				 old->name);
+			k->v[k->n++].port = p;
+		}
 		bridges_remove_at(d, i, nb ? "bridge rebuilt by reload"
 					   : "bridge removed by reload");
 	}
 }
 
-static void reload_add(struct memifd *d, const struct config *nc, json_t *diff)
+static void reload_add(struct memifd *d, const struct config *nc, json_t *diff,
+		       struct kept_ports *k)
 {
 	char err[256];
 
@@ -222,7 +274,8 @@ static void reload_add(struct memifd *d, const struct config *nc, json_t *diff)
 		if (!changed)
 			json_array_append_new(json_object_get(diff, "added"),
 					      json_string(bc->name));
-		if (bridges_create(d, bc, true, err, sizeof(err))) {
+		if (bridges_create_on(d, bc, true, kept_take(k, bc->name), err,
+				      sizeof(err))) {
 			log_err("reload: bridge %s: %s", bc->name, err);
 			json_array_append_new(json_object_get(diff, "failed"),
 				json_pack("{s:s, s:s}", "name", bc->name, "error", err));
@@ -252,6 +305,7 @@ int bridges_reload(struct memifd *d, json_t **diff, char *msg, size_t len)
 {
 	struct config_errors errs = { 0 };
 	struct config *nc = config_load_file(d->config_path, &errs);
+	struct kept_ports kept = { 0 };
 	char *all;
 
 	if (!nc) {
@@ -276,8 +330,10 @@ int bridges_reload(struct memifd *d, json_t **diff, char *msg, size_t len)
 	}
 	*diff = json_pack("{s:[], s:[], s:[], s:[], s:[]}", "added", "removed",
 			  "changed", "unchanged", "failed");
+	/* (no memory for the list: the changed bridges' ports are made anew) */
+	kept.v = calloc(d->n_bridges ? d->n_bridges : 1, sizeof(*kept.v));
 	workers_park(); /* once for all that follows */
-	reload_remove(d, nc, *diff);
+	reload_remove(d, nc, *diff, &kept);
 	reload_workers(d, workers_resolve(nc->workers));
 	/* the new limits apply to the bridges created from now on */
 	nc->control = d->cfg->control;
@@ -285,8 +341,11 @@ int bridges_reload(struct memifd *d, json_t **diff, char *msg, size_t len)
 	d->cfg = nc;
 	if (d->log_level_override < 0)
 		log_set_level(nc->log_level);
-	reload_add(d, nc, *diff);
+	reload_add(d, nc, *diff, &kept);
 	workers_release();
+	for (size_t i = 0; i < kept.n; i++) /* (every one was taken) */
+		port_close(kept.v[i].port);
+	free(kept.v);
 	log_notice("configuration reloaded from %s", d->config_path);
 	return 0;
 }

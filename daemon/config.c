@@ -466,6 +466,11 @@ bool config_bridge_equal(const struct bridge_conf *a, const struct bridge_conf *
 	       conf_host_equal(&a->host, &b->host);
 }
 
+bool config_host_equal(const struct host_conf *a, const struct host_conf *b)
+{
+	return conf_host_equal(a, b);
+}
+
 const struct bridge_conf *config_find_bridge(const struct config *cfg,
 					     const char *name)
 {

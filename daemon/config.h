@@ -146,6 +146,8 @@ int config_filter_check(const char *expr, bool l3, char *err, size_t errlen);
 
 bool config_bridge_equal(const struct bridge_conf *a,
 			 const struct bridge_conf *b);
+/* The host sides alone. */
+bool config_host_equal(const struct host_conf *a, const struct host_conf *b);
 const struct bridge_conf *config_find_bridge(const struct config *cfg,
 					     const char *name);
 

@@ -2,14 +2,16 @@
 # Reload as a diff: while a ping runs over bridge r0, a reload changes r1,
 # adds r2 and keeps a runtime bridge: the ping loses nothing and r0's link
 # never drops.  An invalid configuration (SIGHUP or "reload") is rejected
-# and the old one keeps running.
+# and the old one keeps running.  A change to a bridge's memif side only
+# keeps its TAP (same device, its address, traffic again); a change to
+# the host side makes the device anew.
 . "$(dirname "$0")/lib.sh"
 need_root
 
 na=$(ns_add a)
 nb=$(ns_add b)
-br() { # NAME ROLE ID NS MTU
-	printf '{ "name": "%s", "memif": { "role": "%s", "socket": "%s", "id": %s }, ' "$1" "$2" "$T/r.sock" "$3"
+br() { # NAME ROLE ID NS MTU [MORE MEMIF KEYS]
+	printf '{ "name": "%s", "memif": { "role": "%s", "socket": "%s", "id": %s%s }, ' "$1" "$2" "$T/r.sock" "$3" "${6:+, $6}"
 	printf '"host": { "name": "md%s%s", "netns": "%s", "mtu": %s } }' "$1" "$TAG" "$4" "$5"
 }
 write_conf "$T/a.conf" "$(br r0 master 0 "$na" 1500), $(br r1 master 1 "$na" 1500)"
@@ -21,6 +23,8 @@ ip -n "$na" addr add 10.80.0.1/24 dev "mdr0$TAG"
 ip -n "$nb" addr add 10.80.0.2/24 dev "mdr0$TAG"
 wait_for 10 link_up a r0 || fail "r0 did not come up"
 wait_for 10 link_up a r1 || fail "r1 did not come up"
+ifindex() { ip netns exec "$na" cat "/sys/class/net/$1/ifindex"; }
+r1_index=$(ifindex "mdr1$TAG")
 r=$(mgmt a "{\"command\":\"create\",\"args\":$(br rt master 9 "$na" 1500)}"); echo "$r" | grep -q '"ok":true' || fail "runtime create: $r"
 
 log "reload while pinging over r0"
@@ -41,6 +45,24 @@ wait_for 10 link_up a r2 || fail "r2 did not come up"
 wait_for 10 link_up a r1 || fail "r1 did not come back"
 r=$(mgmt a '{"command":"show","args":{"name":"r1"}}')
 [ "$(jget "$r" 'j["result"]["bridges"][0]["host"]["mtu"]')" = 1400 ] || fail "r1 not rebuilt"
+[ "$(ifindex "mdr1$TAG")" != "$r1_index" ] || fail "r1's TAP was kept though its mtu changed"
+
+log "a change of the memif side only keeps the TAP"
+ip -n "$na" addr add 10.82.0.1/24 dev "mdr2$TAG"
+ip -n "$nb" addr add 10.82.0.2/24 dev "mdr2$TAG"
+wait_for 10 link_up b r2 || fail "r2 did not come up on b"
+ping_ok "$na" 10.82.0.2 56 || fail "no ping over r2"
+r2_index=$(ifindex "mdr2$TAG")
+write_conf "$T/a.conf" "$(br r0 master 0 "$na" 1500), $(br r1 master 1 "$na" 1400), $(br r2 master 2 "$na" 1500 '"ring_size": 512, "rx_mode": "polling"')"
+r=$(mgmt a reload)
+[ "$(jget "$r" 'j["result"]["changed"]')" = "['r2']" ] || fail "r2 not changed: $r"
+grep -q "reload: r2 changed (its host port stays)" "$T/a.log" || fail "no log of the kept port"
+[ "$(ifindex "mdr2$TAG")" = "$r2_index" ] || fail "r2's TAP was made anew"
+ip -n "$na" -br addr show dev "mdr2$TAG" | grep -q 10.82.0.1/24 || fail "r2's TAP lost its address"
+wait_for 10 link_up a r2 || fail "r2 did not come back"
+r=$(mgmt a '{"command":"show","args":{"name":"r2"}}')
+[ "$(jget "$r" 'j["result"]["bridges"][0]["memif"]["ring_size"]')" = 512 ] || fail "r2 not rebuilt: $r"
+ping_ok "$na" 10.82.0.2 56 || fail "no ping over r2 after the rebuild"
 mgmt a '{"command":"show","args":{"name":"rt"}}' | grep -q '"origin":"runtime"' || fail "runtime bridge lost"
 
 log "invalid configuration: rejected, the old one stays"

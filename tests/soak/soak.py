@@ -347,7 +347,14 @@ class Driver:
             kinds[k] = kinds.get(k, 0) + 1
         f["fds"] = sum(kinds.values())
         self.fd_kinds = kinds
-        f["maps"] = len(open("/proc/%d/maps" % self.pid).readlines())
+        maps = {}
+        for line in open("/proc/%d/maps" % self.pid):
+            a = line.split(None, 5)
+            lo, hi = (int(x, 16) for x in a[0].split("-"))
+            k = "%s %dk %s" % (a[1], (hi - lo) >> 10, a[5].strip() if len(a) > 5 else "")
+            maps[k] = maps.get(k, 0) + 1
+        f["maps"] = sum(maps.values())
+        self.map_kinds = maps
         return f
 
     def proc_quiet(self):
@@ -356,7 +363,7 @@ class Driver:
         with self.hostile_lock:
             time.sleep(0.3)        # memifd drops the last attacker
             f = self.proc()
-        return f, self.fd_kinds
+        return f, (self.fd_kinds, self.map_kinds)
 
     def prober(self):
         m = Mgmt(self.ctl)
@@ -573,6 +580,11 @@ class Checks:
             self.bad.append("%s: %s" % (what, why))
 
 
+def kinds_diff(warm, end):
+    return {k: end.get(k, 0) - warm.get(k, 0) for k in set(end) | set(warm)
+            if end.get(k, 0) != warm.get(k, 0)}
+
+
 def judge(d, stats, kern, vpp, peer, sent):
     c = Checks()
     D = d.peers.disrupt
@@ -706,12 +718,12 @@ def judge(d, stats, kern, vpp, peer, sent):
           "slowest: %s; the driver's actions in the 3 s before it: %s" % (slow, near))
     w, e = d.warm, d.end
     c.cmp("fds at the end = after warm-up", e["fds"] == w["fds"], "%d != %d (by kind, end - warm-up: %s)"
-          % (e["fds"], w["fds"], {k: d.end_kinds.get(k, 0) - d.warm_kinds.get(k, 0)
-                                  for k in set(d.end_kinds) | set(d.warm_kinds)
-                                  if d.end_kinds.get(k, 0) != d.warm_kinds.get(k, 0)}))
+          % (e["fds"], w["fds"], kinds_diff(d.warm_kinds[0], d.end_kinds[0])))
     c.eq("threads at the end = after warm-up", e["Threads"], w["Threads"])
     if RSS_BOUND_KB >= 0:
-        c.eq("mappings at the end = after warm-up", e["maps"], w["maps"])
+        c.cmp("mappings at the end = after warm-up", e["maps"] == w["maps"],
+              "%d != %d (by perms, size and file, end - warm-up: %s)"
+              % (e["maps"], w["maps"], kinds_diff(d.warm_kinds[1], d.end_kinds[1])))
         c.within("RssAnon at the end - after warm-up (kB)", e["RssAnon"] - w["RssAnon"],
                  -1 << 30, RSS_BOUND_KB)
     # else (the ASan build, whose quarantine and allocator grow the heap and
