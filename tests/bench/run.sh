@@ -206,6 +206,27 @@ bench_tapfloor() {
 			done
 		done
 	done
+	bench_vethfloor
+}
+
+# The other host port a bridge could feed: a veth, through a packet socket
+# that bypasses the qdisc, one send() per frame (pcap_inject, what a
+# pcap-live host does) or batched (sendmmsg, a TX ring), on the same CPU;
+# counted as the frames the far end received.
+bench_vethfloor() {
+	local len mode r
+	ip -n "$BNS" link add mbvf0 type veth peer name mbvf1 || return
+	ip -n "$BNS" link set mbvf0 up && ip -n "$BNS" link set mbvf1 up
+	for r in $(seq "$RUNS"); do
+		for len in 64 1500; do
+			for mode in send mmsg ring; do
+				ip netns exec "$BNS" taskset -c 1 "$TAPFLOOR" -d mbvf0 -p mbvf1 -m "$mode" \
+					-l "$len" -w $WARM -t "$WIN" >"$T/tf.out" 2>&1 || cat "$T/tf.out" >&2
+				record vethw "$len B $mode" bound pps "$(kv pps <"$T/tf.out")" pps
+			done
+		done
+	done
+	ip -n "$BNS" link del mbvf0
 }
 
 bridge_ours() {

@@ -72,6 +72,7 @@ def cell(s, unit):
 BOUND_NOTES = {
     "memcpy": "one core copying (the bound)",
     "tapw": "bare TAP writes, one core (the bound)",
+    "vethw": "packet socket into a veth, one core",
     "wake": "eventfd round trip, no memif (the floor)",
 }
 OF_BOUND = {"lib": "memcpy bound", "bridge": "TAP write bound",
@@ -131,6 +132,10 @@ def main():
         extra = BOUND_NOTES.get(r["bench"], "") if r.get("bound") else ""
         if r["bench"] == "tapw" and not r["case"].endswith(" write"):
             extra = "another way to write a TAP, no memif (an option)"
+        tap = bounds.get(("tapw", r["case"].split(" B ")[0] + " B write", r["metric"]))
+        if r["bench"] == "vethw" and r.get("bound") and tap:
+            r["of_tap_write"] = r["bound"]["median"] / tap
+            extra = "%.2f of TAP writes (a veth host, no memif)" % r["of_tap_write"]
         if "of_bound" in r:
             extra = "%.2f of %s" % (r["of_bound"], OF_BOUND[r["bench"]])
         print("%-7s %-20s %-6s %-28s %-28s %7s %s" % (

@@ -1,10 +1,13 @@
 /*
  * tap_floor - how fast this kernel takes frames written into a TAP device,
  * with nothing else in the way: the bound of any memif -> TAP bridge, and
- * the measurement of the ways to batch TAP writes (tests/bench/run.sh).
+ * the measurement of the ways to batch TAP writes (tests/bench/run.sh);
+ * and the same for a veth fed through a packet socket, the other way a
+ * bridge can hand frames to the host.
  *
  *   tap_floor -d DEV [-m write|uring|napi] [-b BATCH] [-l LEN] [-w WARMUP_S]
  *             [-t WINDOW_S]
+ *   tap_floor -d VETH -p PEER -m send|mmsg|ring [-b BATCH] [-l LEN] ...
  *
  * Creates the TAP DEV in the current network namespace (its fd
  * non-blocking, as memifd's and DPDK net_tap's are: the kernel then builds
@@ -19,14 +22,29 @@
  * napi   one write() per frame into a TAP opened with IFF_NAPI, where the
  *        kernel queues frames and takes them in NAPI polls.
  *
- * Counts the writes that succeed over WINDOW after WARMUP: prints pps=.
+ * With -p, DEV is one end of an existing veth pair (both up) and PEER the
+ * other; a packet socket bound to DEV, with PACKET_QDISC_BYPASS (as a
+ * bridge would use it: no qdisc between it and the device), sends:
+ *
+ * send   one send() per frame: what libpcap's pcap_inject does, and so
+ *        memifd's pcap-live host today.
+ * mmsg   BATCH frames per sendmmsg().
+ * ring   a PACKET_TX_RING (TPACKET_V2) of 256 frames: BATCH frames filled
+ *        in, then one send() hands them all to the kernel.
+ *
+ * Counts the writes that succeed over WINDOW after WARMUP (with -p: the
+ * frames PEER received, its rx_packets, since a veth takes a frame its
+ * peer then drops): prints pps=.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <linux/if.h>
 #include <linux/if_tun.h>
+#include <linux/if_packet.h>
 #include <liburing.h>
+#include <net/if.h>
+#include <poll.h>
+#include <sys/mman.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -42,10 +60,12 @@
 #define MAX_BATCH 256
 #define MAX_LEN 9000
 #define LOOP_WRITES 1024 /* between two looks at the clock */
+#define RING_FRAMES 256
+#define RING_FRAME_SIZE 16384 /* a 9000-byte frame and the header fit */
 
 static struct
 {
-  const char *dev, *mode;
+  const char *dev, *peer, *mode;
   unsigned batch, len;
   double warmup, window;
 } opt = { .mode = "write", .batch = 32, .len = 64, .warmup = 0.3,
@@ -104,12 +124,34 @@ struct window
   bool counting;
 };
 
+/* PEER's rx_packets: the frames a veth really passed on. */
+static uint64_t
+peer_rx (void)
+{
+  char path[128];
+  unsigned long long v = 0;
+  FILE *f;
+
+  snprintf (path, sizeof path, "/sys/class/net/%s/statistics/rx_packets",
+	    opt.peer);
+  f = fopen (path, "r");
+  if (!f || fscanf (f, "%llu", &v) != 1)
+    {
+      fprintf (stderr, "tap_floor: cannot read %s\n", path);
+      exit (1);
+    }
+  fclose (f);
+  return v;
+}
+
 /* n frames written so far, the time now: true when the window is over. */
 static bool
 window_check (struct window *w, uint64_t n)
 {
   double t = now_s ();
 
+  if (opt.peer)
+    n = peer_rx ();
   if (!w->counting && t >= w->t_start)
     {
       w->counting = true;
@@ -191,10 +233,121 @@ run_uring (int fd, struct window *w)
   io_uring_queue_exit (&ring);
 }
 
+/* A packet socket bound to DEV that bypasses the qdisc; with a TX ring
+ * mapped at *ring when ring is not NULL. */
+static int
+pkt_open (const char *name, uint8_t **ring)
+{
+  struct sockaddr_ll sll = { .sll_family = AF_PACKET };
+  struct tpacket_req req = {
+    .tp_block_size = RING_FRAME_SIZE, .tp_block_nr = RING_FRAMES,
+    .tp_frame_size = RING_FRAME_SIZE, .tp_frame_nr = RING_FRAMES,
+  };
+  int one = 1, v2 = TPACKET_V2, fd;
+
+  fd = socket (AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0); /* 0: receives none */
+  sll.sll_ifindex = (int) if_nametoindex (name);
+  if (fd < 0 || !sll.sll_ifindex
+      || setsockopt (fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof one)
+      || (ring
+	  && (setsockopt (fd, SOL_PACKET, PACKET_VERSION, &v2, sizeof v2)
+	      || setsockopt (fd, SOL_PACKET, PACKET_TX_RING, &req, sizeof req)))
+      || bind (fd, (struct sockaddr *) &sll, sizeof sll))
+    {
+      fprintf (stderr, "tap_floor: packet socket on %s: %s\n", name,
+	       strerror (errno));
+      return -1;
+    }
+  if (ring)
+    {
+      *ring = mmap (NULL, (size_t) RING_FRAMES * RING_FRAME_SIZE,
+		    PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+      if (*ring == MAP_FAILED)
+	{
+	  perror ("tap_floor: TX ring");
+	  close (fd);
+	  return -1;
+	}
+    }
+  return fd;
+}
+
+/* One send() per frame, or opt.batch per sendmmsg(), until the window
+ * ends; a full device queue (ENOBUFS) is simply tried again. */
+static void
+run_send (int fd, bool mmsg, struct window *w)
+{
+  struct mmsghdr msgs[MAX_BATCH];
+  struct iovec iov[MAX_BATCH];
+  uint64_t n = 0;
+  int r;
+
+  memset (msgs, 0, sizeof msgs);
+  for (unsigned i = 0; i < opt.batch; i++)
+    {
+      iov[i] = (struct iovec){ frames[i], opt.len };
+      msgs[i].msg_hdr.msg_iov = &iov[i];
+      msgs[i].msg_hdr.msg_iovlen = 1;
+    }
+  for (;;)
+    {
+      for (unsigned i = 0; i < LOOP_WRITES; i += mmsg ? opt.batch : 1)
+	if (!mmsg)
+	  n += send (fd, frames[i % opt.batch], opt.len, 0) == (ssize_t) opt.len;
+	else if ((r = sendmmsg (fd, msgs, opt.batch, 0)) > 0)
+	  n += (unsigned) r;
+      if (window_check (w, n))
+	return;
+    }
+}
+
+/* opt.batch frames into the TX ring, then one send() for all of them. */
+static void
+run_ring (int fd, uint8_t *ring, struct window *w)
+{
+  const size_t data = TPACKET2_HDRLEN - sizeof (struct sockaddr_ll);
+  unsigned slot = 0, filled;
+  uint64_t n = 0;
+
+  for (;;)
+    {
+      for (unsigned k = 0; k < LOOP_WRITES / opt.batch + 1; k++)
+	{
+	  filled = 0;
+	  for (unsigned i = 0; i < opt.batch; i++)
+	    {
+	      struct tpacket2_hdr *h
+		= (void *) (ring + (size_t) slot * RING_FRAME_SIZE);
+
+	      if (h->tp_status != TP_STATUS_AVAILABLE)
+		break; /* the kernel still sends it: no room yet */
+	      memcpy ((uint8_t *) h + data, frames[i], opt.len);
+	      h->tp_len = opt.len;
+	      __atomic_store_n (&h->tp_status, TP_STATUS_SEND_REQUEST,
+				__ATOMIC_RELEASE);
+	      slot = (slot + 1) % RING_FRAMES;
+	      filled++;
+	    }
+	  if (send (fd, NULL, 0, 0) >= 0)
+	    n += filled;
+	  else if (!filled)
+	    {
+	      struct pollfd p = { fd, POLLOUT, 0 };
+
+	      poll (&p, 1, 1);
+	    }
+	}
+      if (window_check (w, n))
+	break;
+    }
+}
+
 static void
 usage (void)
 {
   fprintf (stderr, "usage: tap_floor -d DEV [-m write|uring|napi] [-b BATCH] "
+		   "[-l LEN] [-w WARMUP_S] [-t WINDOW_S]\n"
+		   "       tap_floor -d VETH -p PEER -m send|mmsg|ring [-b BATCH] "
 		   "[-l LEN] [-w WARMUP_S] [-t WINDOW_S]\n");
   exit (2);
 }
@@ -203,13 +356,18 @@ int
 main (int argc, char **argv)
 {
   struct window w = { 0 };
+  uint8_t *ring = NULL;
+  bool pkt;
   int c, fd;
 
-  while ((c = getopt (argc, argv, "d:m:b:l:w:t:")) != -1)
+  while ((c = getopt (argc, argv, "d:p:m:b:l:w:t:")) != -1)
     switch (c)
       {
       case 'd':
 	opt.dev = optarg;
+	break;
+      case 'p':
+	opt.peer = optarg;
 	break;
       case 'm':
 	opt.mode = optarg;
@@ -229,20 +387,29 @@ main (int argc, char **argv)
       default:
 	usage ();
       }
+  pkt = !strcmp (opt.mode, "send") || !strcmp (opt.mode, "mmsg")
+	|| !strcmp (opt.mode, "ring");
   if (!opt.dev || opt.batch < 1 || opt.batch > MAX_BATCH || opt.len < 14
-      || opt.len > MAX_LEN || opt.window <= 0
-      || (strcmp (opt.mode, "write") && strcmp (opt.mode, "uring")
+      || opt.len > MAX_LEN || opt.window <= 0 || pkt != !!opt.peer
+      || (!pkt && strcmp (opt.mode, "write") && strcmp (opt.mode, "uring")
 	  && strcmp (opt.mode, "napi")))
     usage ();
   for (unsigned i = 0; i < opt.batch; i++)
     fill_udp_frame (frames[i], opt.len);
-  fd = tap_open (opt.dev, !strcmp (opt.mode, "napi"));
+  if (pkt)
+    fd = pkt_open (opt.dev, !strcmp (opt.mode, "ring") ? &ring : NULL);
+  else
+    fd = tap_open (opt.dev, !strcmp (opt.mode, "napi"));
   if (fd < 0)
     return 1;
   w.t_start = now_s () + opt.warmup;
   w.t_end = w.t_start + opt.window;
   if (!strcmp (opt.mode, "uring"))
     run_uring (fd, &w);
+  else if (ring)
+    run_ring (fd, ring, &w);
+  else if (pkt)
+    run_send (fd, !strcmp (opt.mode, "mmsg"), &w);
   else
     run_write (fd, &w);
   close (fd);
