@@ -111,49 +111,42 @@ static void to_host_block(struct bridge *b, struct host_queue *hq)
 }
 
 /* Offers a frame to the captures of b, if it has any. */
-static void io_capture(struct bridge *b, enum capture_dir dir, int n, size_t len)
+static void io_capture(struct bridge *b, enum capture_dir dir,
+		       const struct iovec *iov, int n, size_t len)
 {
 	if (!__atomic_load_n(&b->cap, __ATOMIC_RELAXED) &&
 	    !__atomic_load_n(&b->streams, __ATOMIC_RELAXED))
 		return;
 	capture_lock();
 	if (b->cap)
-		capture_frame(b->cap, dir, io_iov, n, len);
+		capture_frame(b->cap, dir, iov, n, len);
 	if (b->streams)
-		capture_frame(b->streams, dir, io_iov, n, len);
+		capture_frame(b->streams, dir, iov, n, len);
 	capture_unlock();
 }
 
-/* Delivers one frame of receive queue rq; false when the host queue is
- * blocked (frame kept). */
-static bool to_host_frame(struct bridge *b, struct rxq *rq,
-			  struct host_queue *hq, memif_buffer_t *bufs,
-			  unsigned n)
+/* The length of the frame in bufs[0..n) (its iovecs into iov), or 0 when
+ * the host cannot take it (oversize, or empty). */
+static size_t to_host_len(const struct bridge *b, const memif_buffer_t *bufs,
+			  unsigned n, struct iovec *iov)
 {
-	struct dir_counters *c = &b->lanes[hq->q].to_host;
 	size_t len = 0;
-	ssize_t w;
 
-	if (n > IOV_MAX) {
-		CTR_ADD(c->oversize, 1);
-		return true;
-	}
+	if (n > IOV_MAX)
+		return 0;
 	for (unsigned i = 0; i < n; i++) {
-		io_iov[i].iov_base = bufs[i].data;
-		io_iov[i].iov_len = bufs[i].len;
+		iov[i].iov_base = bufs[i].data;
+		iov[i].iov_len = bufs[i].len;
 		len += bufs[i].len;
 	}
-	if (len > b->max_to_host || len == 0) {
-		CTR_ADD(c->oversize, 1);
-		return true;
-	}
-	w = b->port->ops->writev(b->port, hq->q, io_iov, (int)n);
-	if (w == -EAGAIN && b->port->ops->hold_output) {
-		to_host_block(b, hq);
-		if (hq->blocked)
-			return false;
-	}
-	io_capture(b, CAP_RX, (int)n, len);
+	return len > b->max_to_host ? 0 : len;
+}
+
+/* What became of one frame of len bytes the host was offered: w is its
+ * length, or the -errno of the write. */
+static void to_host_count(struct rxq *rq, struct dir_counters *c, ssize_t w,
+			  size_t len)
+{
 	if (w >= 0) {
 		CTR_ADD(c->packets, 1);
 		CTR_ADD(c->bytes, len);
@@ -165,13 +158,38 @@ static bool to_host_frame(struct bridge *b, struct rxq *rq,
 	} else {
 		CTR_ADD(c->errors, 1);
 	}
+}
+
+/* Delivers one frame of receive queue rq; false when the host queue is
+ * blocked (frame kept). */
+static bool to_host_frame(struct bridge *b, struct rxq *rq,
+			  struct host_queue *hq, memif_buffer_t *bufs,
+			  unsigned n)
+{
+	struct dir_counters *c = &b->lanes[hq->q].to_host;
+	size_t len = to_host_len(b, bufs, n, io_iov);
+	ssize_t w;
+
+	if (!len) {
+		CTR_ADD(c->oversize, 1);
+		return true;
+	}
+	w = b->port->ops->writev(b->port, hq->q, io_iov, (int)n);
+	if (w == -EAGAIN && b->port->ops->hold_output) {
+		to_host_block(b, hq);
+		if (hq->blocked)
+			return false;
+	}
+	io_capture(b, CAP_RX, io_iov, (int)n, len);
+	to_host_count(rq, c, w, len);
 	return true;
 }
 
-/* Delivers the complete frames of bufs[0..n); returns the slots used. */
-static unsigned to_host_deliver(struct bridge *b, struct rxq *rq,
-				struct host_queue *hq, memif_buffer_t *bufs,
-				unsigned n)
+/* Delivers the complete frames of bufs[0..n) one write each; returns the
+ * slots used. */
+static unsigned to_host_deliver_each(struct bridge *b, struct rxq *rq,
+				     struct host_queue *hq,
+				     memif_buffer_t *bufs, unsigned n)
 {
 	unsigned i = 0, done = 0;
 
@@ -188,6 +206,107 @@ static unsigned to_host_deliver(struct bridge *b, struct rxq *rq,
 		done = i;
 	}
 	return done;
+}
+
+/* Frames gathered for one writev_batch of a port that has it: their
+ * iovecs in iov, each frame's length and the slot after it in bufs. */
+struct out_batch {
+	struct port_frame f[PORT_BATCH_MAX];
+	size_t len[PORT_BATCH_MAX];
+	unsigned end[PORT_BATCH_MAX];
+	unsigned nf, niov;
+	struct iovec iov[IOV_MAX];
+};
+static _Thread_local struct out_batch out;
+
+/* Sends the gathered frames and counts them; *done becomes the slot after
+ * the last frame dealt with.  False when the host queue blocked (that
+ * frame and those after it stay in the ring). */
+static bool out_flush(struct bridge *b, struct rxq *rq, struct host_queue *hq,
+		      unsigned *done)
+{
+	struct dir_counters *c = &b->lanes[hq->q].to_host;
+	unsigned k = 0, took, i;
+	int err = 0;
+
+	while (k < out.nf) {
+		took = b->port->ops->writev_batch(b->port, hq->q, out.f + k,
+						  out.nf - k, &err);
+		for (i = k; i < k + took; i++) {
+			io_capture(b, CAP_RX, out.f[i].iov, out.f[i].iovcnt, out.len[i]);
+			to_host_count(rq, c, (ssize_t)out.len[i], out.len[i]);
+		}
+		k += took;
+		if (k == out.nf)
+			break;
+		if (err == -EAGAIN && b->port->ops->hold_output) {
+			to_host_block(b, hq);
+			if (hq->blocked) {
+				*done = k ? out.end[k - 1] : *done;
+				out.nf = out.niov = 0;
+				return false;
+			}
+		}
+		io_capture(b, CAP_RX, out.f[k].iov, out.f[k].iovcnt, out.len[k]);
+		to_host_count(rq, c, err ? err : -EIO, out.len[k]);
+		k++;
+	}
+	if (out.nf)
+		*done = out.end[out.nf - 1];
+	out.nf = out.niov = 0;
+	return true;
+}
+
+/* As to_host_deliver_each, in batches of up to PORT_BATCH_MAX frames. */
+static unsigned to_host_deliver_batched(struct bridge *b, struct rxq *rq,
+					struct host_queue *hq,
+					memif_buffer_t *bufs, unsigned n)
+{
+	unsigned i = 0, done = 0, j, slots;
+	size_t len;
+
+	out.nf = out.niov = 0;
+	while (i < n) {
+		for (j = i; j < n && (bufs[j].flags & MEMIF_BUFFER_FLAG_NEXT); j++)
+			;
+		if (j == n)
+			break; /* the chain continues in the next burst */
+		slots = j - i + 1;
+		if (out.nf == PORT_BATCH_MAX || out.niov + slots > IOV_MAX ||
+		    slots > IOV_MAX) {
+			if (!out_flush(b, rq, hq, &done))
+				return done;
+		}
+		len = slots > IOV_MAX ? 0 : to_host_len(b, bufs + i, slots,
+							out.iov + out.niov);
+		if (!len) {
+			/* counted where it stands in the order: send the
+			 * frames before it first */
+			if (!out_flush(b, rq, hq, &done))
+				return done;
+			CTR_ADD(b->lanes[hq->q].to_host.oversize, 1);
+			done = j + 1;
+		} else {
+			out.f[out.nf] = (struct port_frame){ out.iov + out.niov,
+							     (int)slots };
+			out.len[out.nf] = len;
+			out.end[out.nf++] = j + 1;
+			out.niov += slots;
+		}
+		i = j + 1;
+	}
+	out_flush(b, rq, hq, &done);
+	return done;
+}
+
+/* Delivers the complete frames of bufs[0..n); returns the slots used. */
+static unsigned to_host_deliver(struct bridge *b, struct rxq *rq,
+				struct host_queue *hq, memif_buffer_t *bufs,
+				unsigned n)
+{
+	if (b->port->ops->writev_batch)
+		return to_host_deliver_batched(b, rq, hq, bufs, n);
+	return to_host_deliver_each(b, rq, hq, bufs, n);
 }
 
 static struct host_queue *rxq_host(struct bridge *b, const struct rxq *rq)
@@ -468,7 +587,7 @@ static int txq_read_frame(struct bridge *b, struct host_queue *hq,
 		mb->flags = left ? MEMIF_BUFFER_FLAG_NEXT : 0;
 		io_iov[i].iov_len = mb->len;
 	}
-	io_capture(b, CAP_TX, (int)i, (size_t)n);
+	io_capture(b, CAP_TX, io_iov, (int)i, (size_t)n);
 	return (int)i;
 }
 

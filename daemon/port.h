@@ -33,6 +33,15 @@
 
 struct port;
 
+/* One frame for writev_batch: its pieces. */
+struct port_frame {
+	const struct iovec *iov;
+	int iovcnt;
+};
+
+/* frames in one writev_batch call at most */
+#define PORT_BATCH_MAX 64
+
 struct port_ops {
 	const char *type;
 	/* l3: frames are IP packets without an Ethernet header. */
@@ -43,6 +52,12 @@ struct port_ops {
 			 int iovcnt);
 	ssize_t (*writev)(struct port *p, unsigned q, const struct iovec *iov,
 			  int iovcnt);
+	/* Optional: sends f[0..n) (n <= PORT_BATCH_MAX) on queue q in this
+	 * order and in as few system calls as it can; returns how many the
+	 * host took, and when that is fewer than n, *err is the -errno
+	 * writev would have returned for the first one it did not take. */
+	unsigned (*writev_batch)(struct port *p, unsigned q,
+				 const struct port_frame *f, unsigned n, int *err);
 	/* The link to the peer came up or went down. */
 	void (*set_carrier)(struct port *p, bool up);
 	/* Adds the device's actual settings to a "host" JSON object. */

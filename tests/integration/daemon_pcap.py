@@ -5,8 +5,9 @@
       N frames cycling through the sizes; each frame carries its index,
       Ethernet frames have ethertype 0x88b5 (local experimental); --snap:
       records hold at most S bytes of their frame (captured truncated).
-  daemon_pcap.py cmp A B [--passes K] [--captured]   frame by frame (bytes,
-      order, length on the wire): B is A (K times over); exit 1 if not.
+  daemon_pcap.py cmp A B [--passes K] [--captured] [--max L]   frame by
+      frame (bytes, order, length on the wire): B is A (K times over); exit
+      1 if not.  --max: the frames of A longer than L are not expected in B
       --captured: B holds what A captured, as whole frames (a truncated
       record of A is a frame of its captured length in B)
   daemon_pcap.py info FILE    "frames N magic M linktype L rate PPS mbps MBPS"
@@ -84,6 +85,8 @@ def cmp(args):
     _, lb, b = read(args[1])
     if "--captured" in args:
         a = [(t, d, len(d)) for t, d, _ in a]
+    if "--max" in args:
+        a = [f for f in a if f[2] <= int(args[args.index("--max") + 1])]
     a = a * passes
     if la != lb:
         raise SystemExit("link types differ: %d %d" % (la, lb))

@@ -7,7 +7,7 @@
  *
  *   tap_floor -d DEV [-m write|uring|napi] [-b BATCH] [-l LEN] [-w WARMUP_S]
  *             [-t WINDOW_S]
- *   tap_floor -d VETH -p PEER -m send|mmsg|ring [-b BATCH] [-l LEN] ...
+ *   tap_floor -d VETH -p PEER -m send|mmsg|ring [-q] [-b BATCH] [-l LEN] ...
  *
  * Creates the TAP DEV in the current network namespace (its fd
  * non-blocking, as memifd's and DPDK net_tap's are: the kernel then builds
@@ -31,6 +31,9 @@
  * mmsg   BATCH frames per sendmmsg().
  * ring   a PACKET_TX_RING (TPACKET_V2) of 256 frames: BATCH frames filled
  *        in, then one send() hands them all to the kernel.
+ *
+ * -q keeps the qdisc (and the device's taps: a tcpdump on DEV sees what
+ * was sent only then).
  *
  * Counts the writes that succeed over WINDOW after WARMUP (with -p: the
  * frames PEER received, its rx_packets, since a veth takes a frame its
@@ -66,6 +69,7 @@
 static struct
 {
   const char *dev, *peer, *mode;
+  bool qdisc;
   unsigned batch, len;
   double warmup, window;
 } opt = { .mode = "write", .batch = 32, .len = 64, .warmup = 0.3,
@@ -233,7 +237,7 @@ run_uring (int fd, struct window *w)
   io_uring_queue_exit (&ring);
 }
 
-/* A packet socket bound to DEV that bypasses the qdisc; with a TX ring
+/* A packet socket bound to DEV that bypasses the qdisc (unless -q); with a TX ring
  * mapped at *ring when ring is not NULL. */
 static int
 pkt_open (const char *name, uint8_t **ring)
@@ -248,7 +252,8 @@ pkt_open (const char *name, uint8_t **ring)
   fd = socket (AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0); /* 0: receives none */
   sll.sll_ifindex = (int) if_nametoindex (name);
   if (fd < 0 || !sll.sll_ifindex
-      || setsockopt (fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof one)
+      || (!opt.qdisc
+	  && setsockopt (fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof one))
       || (ring
 	  && (setsockopt (fd, SOL_PACKET, PACKET_VERSION, &v2, sizeof v2)
 	      || setsockopt (fd, SOL_PACKET, PACKET_TX_RING, &req, sizeof req)))
@@ -347,7 +352,7 @@ usage (void)
 {
   fprintf (stderr, "usage: tap_floor -d DEV [-m write|uring|napi] [-b BATCH] "
 		   "[-l LEN] [-w WARMUP_S] [-t WINDOW_S]\n"
-		   "       tap_floor -d VETH -p PEER -m send|mmsg|ring [-b BATCH] "
+		   "       tap_floor -d VETH -p PEER -m send|mmsg|ring [-q] [-b BATCH] "
 		   "[-l LEN] [-w WARMUP_S] [-t WINDOW_S]\n");
   exit (2);
 }
@@ -360,7 +365,7 @@ main (int argc, char **argv)
   bool pkt;
   int c, fd;
 
-  while ((c = getopt (argc, argv, "d:p:m:b:l:w:t:")) != -1)
+  while ((c = getopt (argc, argv, "d:p:m:b:l:w:t:q")) != -1)
     switch (c)
       {
       case 'd':
@@ -368,6 +373,9 @@ main (int argc, char **argv)
 	break;
       case 'p':
 	opt.peer = optarg;
+	break;
+      case 'q':
+	opt.qdisc = true;
 	break;
       case 'm':
 	opt.mode = optarg;
