@@ -22,6 +22,9 @@ bin dpdk-testpmd dpdk-dev
 [ -e /usr/lib/x86_64-linux-gnu/dpdk/pmds-23.0/librte_net_memif.so ] || \
     ls /usr/lib/*/dpdk/pmds-*/librte_net_memif.so >/dev/null 2>&1 || need="$need librte-net-memif23"
 ls /usr/lib/*/dpdk/pmds-*/librte_net_tap.so >/dev/null 2>&1 || need="$need librte-net-tap23"
+# the benchmark's anchors for a veth host and a pcap replay
+ls /usr/lib/*/dpdk/pmds-*/librte_net_af_packet.so >/dev/null 2>&1 || need="$need librte-net-af-packet23"
+ls /usr/lib/*/dpdk/pmds-*/librte_net_pcap.so >/dev/null 2>&1 || need="$need librte-net-pcap23"
 bin clang clang
 ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1 || need="$need libclang-rt-14-dev"
 bin tmux tmux

@@ -8,7 +8,7 @@
 # over a fixed window after a warm-up, never single absolute times.
 #
 #   BENCH_RUNS=N        runs per case and side (idle: at most 2)
-#   BENCH_ONLY="lib lat bridge scale vpp idle pcap"   a subset
+#   BENCH_ONLY="memcpy lib lat bridge veth scale vpp idle pcap"   a subset
 #   BENCH_WINDOW=S      measuring window in seconds (default 1.5; testpmd's
 #                       own rates come in 1 s blocks: it averages the
 #                       rounded number of blocks, at least 1)
@@ -24,7 +24,7 @@
 . "$(dirname "$0")/lib.sh"
 
 RUNS=${BENCH_RUNS:-5}
-ONLY=${BENCH_ONLY:-memcpy lib lat bridge scale vpp idle pcap}
+ONLY=${BENCH_ONLY:-memcpy lib lat bridge veth scale vpp idle pcap}
 WIN=${BENCH_WINDOW:-1.5}
 IDLE=${BENCH_IDLE:-10}
 BRX=${BENCH_BRIDGE_RX:-adaptive}
@@ -164,18 +164,19 @@ bridge_conf() {
 
 # bridge_measure DIR LEN: drives traffic through whatever bridge is up;
 # memif_bench connects to $BR_PEER (the bridge's socket, or VPP's).
-BR_BENCH=bridge BR_PEER=
+# m2t counts the frames $BR_DEV (default the TAP) received.
+BR_BENCH=bridge BR_PEER= BR_DEV=mbtap0
 bridge_measure() {
-	local dir=$1 len=$2 src rxp c0 c1 t0 t1 peer=${BR_PEER:-$T/br.sock}
+	local dir=$1 len=$2 src rxp c0 c1 t0 t1 peer=${BR_PEER:-$T/br.sock} dev=$BR_DEV
 	if [ "$dir" = m2t ]; then
 		taskset -c 0 "$BENCH" -m tx -r slave -s "$peer" -l "$len" -w 1 -t "$WIN" \
 			>/dev/null 2>&1 &
 		src=$!; track $src
-		wait_for 10 eval '[ "$(dev_counter "$BNS" mbtap0 rx_packets)" -gt 0 ]'
+		wait_for 10 eval '[ "$(dev_counter "$BNS" "$dev" rx_packets)" -gt 0 ]'
 		sleep $WARM
-		c0=$(dev_counter "$BNS" mbtap0 rx_packets); t0=$(now)
+		c0=$(dev_counter "$BNS" "$dev" rx_packets); t0=$(now)
 		sleep "$WIN"
-		c1=$(dev_counter "$BNS" mbtap0 rx_packets); t1=$(now)
+		c1=$(dev_counter "$BNS" "$dev" rx_packets); t1=$(now)
 		stop $src
 		echo "($c1 - $c0) / ($t1 - $t0)" | bc -l | xargs printf '%.0f\n'
 	else
@@ -206,7 +207,6 @@ bench_tapfloor() {
 			done
 		done
 	done
-	bench_vethfloor
 }
 
 # The other host port a bridge could feed: a veth, through a packet socket
@@ -254,6 +254,48 @@ bridge_anchor() {
 	pps=$(bridge_measure "$@")
 	tp_stop tpbr "$tp"
 	record "$BR_BENCH" "$1 $2 B" testpmd pps "${pps:-0}" pps
+}
+
+# ---- 3b. memif -> veth ---------------------------------------------------------
+# m2t into a veth instead of a TAP: memif_bench tx (slave) -> bridge ->
+# mbvb0, counted as the frames its peer mbvb1 received.  Ours is a
+# pcap-live host on mbvb0 (its sends batched with sendmmsg); the anchor is
+# testpmd io over net_memif and net_af_packet on mbvb0 (DPDK's packet
+# socket PMD, a TX ring with qdisc bypass).
+veth_ours() {
+	rm -f "$T/br.sock"
+	md_start br 1 "{ \"name\": \"v0\", \"memif\": { \"role\": \"master\",
+	  \"socket\": \"$T/br.sock\", \"rx_mode\": \"$BRX\" }, \"host\": { \"type\": \"pcap-live\",
+	  \"name\": \"mbvb0\", \"netns\": \"$BNS\" } }" || return
+	local md=$MD_PID pps
+	pps=$(BR_DEV=mbvb1 bridge_measure m2t "$1")
+	stop $md
+	record veth "m2v $1 B" ours pps "${pps:-0}" pps
+}
+
+veth_anchor() {
+	local pps
+	rm -f "$T/br.sock"
+	tp_start tpbr 1 "$BNS" --vdev="net_memif0,role=server,socket=$T/br.sock,socket-abstract=no" \
+		--vdev=net_af_packet0,iface=mbvb0 -- --forward-mode=io --stats-period 1 \
+		--total-num-mbufs=16384
+	local tp=$TP_PID
+	wait_for 5 grep -aq 'Checking link\|NIC statistics' "$T/tpbr.log"
+	pps=$(BR_DEV=mbvb1 bridge_measure m2t "$1")
+	tp_stop tpbr "$tp"
+	record veth "m2v $1 B" testpmd pps "${pps:-0}" pps
+}
+
+bench_veth() {
+	local len
+	if ! ls /usr/lib/*/dpdk/pmds-*/librte_net_af_packet.so >/dev/null 2>&1; then
+		echo "bench: DPDK net_af_packet (librte-net-af-packet23) missing: no veth anchor" >&2
+		HAVE_TP=0
+	fi
+	ip -n "$BNS" link add mbvb0 type veth peer name mbvb1 || return
+	ip -n "$BNS" link set mbvb0 up && ip -n "$BNS" link set mbvb1 up
+	for len in 64 1500; do alternate veth "$len"; done
+	ip -n "$BNS" link del mbvb0
 }
 
 # ---- 3c. scaling over worker threads -----------------------------------------
@@ -533,6 +575,12 @@ if wants bridge; then
 	for dir in m2t t2m; do
 		for len in 64 1500; do alternate bridge "$dir" "$len"; done
 	done
+fi
+if wants veth; then
+	log "memif -> veth (memifd pcap-live, rx_mode $BRX)"
+	[ -n "$BNS" ] || { ns_new br || exit 1; BNS=$NS; }
+	bench_vethfloor
+	T0=$HAVE_TP; bench_veth; HAVE_TP=$T0
 fi
 if wants scale; then
 	log "scaling over worker threads (memifd rx_mode $BRX)"

@@ -76,7 +76,7 @@ BOUND_NOTES = {
     "wake": "eventfd round trip, no memif (the floor)",
 }
 OF_BOUND = {"lib": "memcpy bound", "bridge": "TAP write bound",
-            "lat": "wake-up floor"}
+            "lat": "wake-up floor", "veth": "sendmmsg bound"}
 
 
 def bound_of(bench, case, metric):
@@ -85,6 +85,8 @@ def bound_of(bench, case, metric):
         return ("memcpy", case.split(" ", 1)[-1], metric)
     if bench == "bridge" and case.startswith("m2t "):
         return ("tapw", case.split(" ", 1)[-1] + " write", metric)
+    if bench == "veth":
+        return ("vethw", case.split(" ", 1)[-1] + " mmsg", metric)
     if bench == "lat" and case.startswith("interrupt "):
         return ("wake", case.split(" ", 1)[-1], metric)
     return None

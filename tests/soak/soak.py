@@ -47,6 +47,9 @@ VPP_DIR = os.environ.get("VPP_DIR", os.path.join(TOP, "..", "shared", "vpp"))
 PPS = 20
 RING = 256          # memifd's ring_size; a peer may negotiate up to 1024
 INFLIGHT = 1024     # frames one disruption may strand: a ring (or a TAP queue)
+# frames a soak_peer killed by SIGKILL may have put in the ring without
+# counting them: it counts a burst (at most 32) after memif_tx_burst returns
+UNCOUNTED = 32
 REPLAY_FRAMES = 50
 N = 50
 GROUPS = {"A": range(0, 8), "B": range(8, 16), "C": range(16, 24),
@@ -597,13 +600,15 @@ def judge(d, stats, kern, vpp, peer, sent):
                 tp.setdefault(port, {}).setdefault(k, 0)
                 tp[port][k] += n
 
-    def peer_side(what, src, acc, dis):
+    def peer_side(what, src, acc, dis, uncounted=0):
         # src frames went into a ring, acc of them memifd accounted: equal,
-        # unless the peer was disrupted dis times (each strands a ring at most)
+        # unless the peer was disrupted dis times (each strands a ring at
+        # most, and a sender's kill may leave its last burst uncounted)
         if dis == 0:
             c.eq(what, src, acc)
         else:
-            c.within(what + " (%d disruptions)" % dis, src - acc, 0, dis * INFLIGHT)
+            c.within(what + " (%d disruptions)" % dis, src - acc, -dis * uncounted,
+                     dis * INFLIGHT)
             fig["inflight_bounded"] += src - acc
 
     for i in range(N):
@@ -701,7 +706,7 @@ def judge(d, stats, kern, vpp, peer, sent):
             ptx, prx = peer[i]
             fig["sent_to_host"] += ptx
             peer_side(n + " memif->host: peer sent = delivered + drops", ptx,
-                      th["packets"] + drops(th), D[i])
+                      th["packets"] + drops(th), D[i], UNCOUNTED)
             peer_side(n + " host->memif: delivered = peer received", tm["packets"], prx, D[i])
     h = stats["b%02d" % HOSTILE_B]["counters"]
     c.cmp("hostile attacks answered as in reliability_hostile (%d runs)" % d.hostile["runs"],
@@ -714,7 +719,8 @@ def judge(d, stats, kern, vpp, peer, sent):
     slow = ", ".join("%s %.1f ms at %.1f s" % (cmd, x * 1000, when)
                      for x, cmd, when in lat[-3:])
     near = [w for when, w in d.timeline if lat[-1][2] - 3 <= when <= lat[-1][2]]
-    c.cmp("every request answered within 100 ms (%d requests)" % len(lat), mx < 100,
+    c.cmp("every request answered within %g ms (%d requests)" % (REPLY_MS, len(lat)),
+          mx < REPLY_MS,
           "slowest: %s; the driver's actions in the 3 s before it: %s" % (slow, near))
     w, e = d.warm, d.end
     c.cmp("fds at the end = after warm-up", e["fds"] == w["fds"], "%d != %d (by kind, end - warm-up: %s)"
@@ -741,6 +747,9 @@ def judge(d, stats, kern, vpp, peer, sent):
 
 # RssAnon may grow by this much (kB); -1: not checked (the ASan build)
 RSS_BOUND_KB = int(os.environ.get("SOAK_RSS_KB", "1024"))
+# the slowest reply allowed (ms): 100; the ASan build, two to four times
+# slower at everything, gets what soak.sh gives it
+REPLY_MS = float(os.environ.get("SOAK_REPLY_MS", "100"))
 
 
 def pcap_frames(path):

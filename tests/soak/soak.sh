@@ -19,11 +19,14 @@ need_vpp
 SOAK_S=${SOAK_S:-60}
 # memifd's heap (RssAnon) may grow by SOAK_RSS_KB kB at most and its
 # mappings not at all; the ASan build's quarantine and allocator grow both
-# by design, so there LeakSanitizer at memifd's exit judges leaks instead
+# by design, so there LeakSanitizer at memifd's exit judges leaks instead.
+# Every control request is answered within SOAK_REPLY_MS (100 ms); the
+# ASan build, several times slower at everything, within 250 ms.
 case $MEMIFD in
-*build-san*) : "${SOAK_RSS_KB:=-1}"; export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=1 ;;
+*build-san*) : "${SOAK_RSS_KB:=-1}" "${SOAK_REPLY_MS:=250}"
+	export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=1 ;;
 esac
-export SOAK_RSS_KB
+export SOAK_RSS_KB SOAK_REPLY_MS
 
 ns=$(ns_add s)
 ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
