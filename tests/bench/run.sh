@@ -241,19 +241,24 @@ bridge_ours() {
 	record "$BR_BENCH" "$1 $2 B" ours pps "${pps:-0}" pps
 }
 
-bridge_anchor() {
-	local pps
+# tp_bridge HOST_VDEV DIR LEN: testpmd io between net_memif (the server of
+# $T/br.sock) and HOST_VDEV, measured by bridge_measure; the rate in TP_PPS.
+tp_bridge() {
+	local vdev=$1; shift
 	rm -f "$T/br.sock"
 	tp_start tpbr 1 "$BNS" --vdev="net_memif0,role=server,socket=$T/br.sock,socket-abstract=no" \
-		--vdev=net_tap0,iface=mbtap0 -- --forward-mode=io --stats-period 1 \
-		--total-num-mbufs=16384
+		--vdev="$vdev" -- --forward-mode=io --stats-period 1 --total-num-mbufs=16384
 	local tp=$TP_PID
 	wait_for 5 grep -aq 'Checking link\|NIC statistics' "$T/tpbr.log"
-	ip -n "$BNS" link set mbtap0 up
+	[[ "$vdev" != net_tap* ]] || ip -n "$BNS" link set mbtap0 up
 	[ -z "$BR_PEER" ] || wait_for 10 tp_connected tpbr || log "VPP did not link to testpmd"
-	pps=$(bridge_measure "$@")
+	TP_PPS=$(bridge_measure "$@")
 	tp_stop tpbr "$tp"
-	record "$BR_BENCH" "$1 $2 B" testpmd pps "${pps:-0}" pps
+}
+
+bridge_anchor() {
+	tp_bridge net_tap0,iface=mbtap0 "$@"
+	record "$BR_BENCH" "$1 $2 B" testpmd pps "${TP_PPS:-0}" pps
 }
 
 # ---- 3b. memif -> veth ---------------------------------------------------------
@@ -274,16 +279,8 @@ veth_ours() {
 }
 
 veth_anchor() {
-	local pps
-	rm -f "$T/br.sock"
-	tp_start tpbr 1 "$BNS" --vdev="net_memif0,role=server,socket=$T/br.sock,socket-abstract=no" \
-		--vdev=net_af_packet0,iface=mbvb0 -- --forward-mode=io --stats-period 1 \
-		--total-num-mbufs=16384
-	local tp=$TP_PID
-	wait_for 5 grep -aq 'Checking link\|NIC statistics' "$T/tpbr.log"
-	pps=$(BR_DEV=mbvb1 bridge_measure m2t "$1")
-	tp_stop tpbr "$tp"
-	record veth "m2v $1 B" testpmd pps "${pps:-0}" pps
+	BR_DEV=mbvb1 tp_bridge net_af_packet0,iface=mbvb0 m2t "$1"
+	record veth "m2v $1 B" testpmd pps "${TP_PPS:-0}" pps
 }
 
 bench_veth() {
