@@ -307,6 +307,11 @@ unitgen = sed -e 's|/usr/local/sbin/memifd|$(sbindir)/memifd|g' \
               systemd/memifd.service
 # $(call inst,MODE,SOURCE,DEST)
 inst = $(Q)$(if $(Q),echo "  INSTALL $(DESTDIR)$(3)";) install -D -m $(1) $(2) $(DESTDIR)$(3)
+# geninst MODE,COMMAND,PATH: COMMAND's output installed as PATH, written
+# there directly (no file in $(BUILD) that two installs to different
+# prefixes at once would share)
+geninst = $(Q)$(if $(Q),echo "  INSTALL $(DESTDIR)$(3)";) install -d $(DESTDIR)$(dir $(3)) && \
+	$(2) > $(DESTDIR)$(3) && chmod $(1) $(DESTDIR)$(3)
 CONF_FILE := $(sysconfdir)/memifd/memifd.conf
 INSTALLED = $(sbindir)/memifd $(bindir)/memifctl \
             $(libdir)/libmemif.so.$(SOVERSION) $(libdir)/libmemif.so $(libdir)/libmemif.a \
@@ -323,23 +328,18 @@ install: all
 	$(Q)ln -sfn libmemif.so.$(SOVERSION) $(DESTDIR)$(libdir)/libmemif.so
 	$(call inst,0644,$(LIB_A),$(libdir)/libmemif.a)
 	$(call inst,0644,libcore/include/libmemif.h,$(includedir)/libmemif.h)
-	$(Q)$(call pcgen,libcore/libmemif.pc.in,$(LIBMEMIF_PC_VERSION)) > $(BUILD)/libmemif.pc.install
-	$(call inst,0644,$(BUILD)/libmemif.pc.install,$(libdir)/pkgconfig/libmemif.pc)
+	$(call geninst,0644,$(call pcgen,libcore/libmemif.pc.in,$(LIBMEMIF_PC_VERSION)),$(libdir)/pkgconfig/libmemif.pc)
 	$(call inst,0755,$(LIB4_SO),$(libdir)/libmemif.so.$(SOVERSION4))
 	$(Q)ln -sfn libmemif.so.$(SOVERSION4) $(DESTDIR)$(libdir)/libmemif4.so
 	$(call inst,0644,$(LIB4_A),$(libdir)/libmemif4.a)
 	$(call inst,0644,libcore/include4/libmemif.h,$(includedir)/libmemif4/libmemif.h)
-	$(Q)$(call pcgen,libcore/libmemif4.pc.in,$(LIBMEMIF4_PC_VERSION)) > $(BUILD)/libmemif4.pc.install
-	$(call inst,0644,$(BUILD)/libmemif4.pc.install,$(libdir)/pkgconfig/libmemif4.pc)
+	$(call geninst,0644,$(call pcgen,libcore/libmemif4.pc.in,$(LIBMEMIF4_PC_VERSION)),$(libdir)/pkgconfig/libmemif4.pc)
 	$(call inst,0644,daemon/memifd.8,$(mandir)/man8/memifd.8)
 	$(call inst,0644,cli/memifctl.8,$(mandir)/man8/memifctl.8)
 	$(call inst,0644,conf/memifd.conf.5,$(mandir)/man5/memifd.conf.5)
-	$(Q)$(unitgen) > $(BUILD)/memifd.service.install
-	$(call inst,0644,$(BUILD)/memifd.service.install,$(unitdir)/memifd.service)
+	$(call geninst,0644,$(unitgen),$(unitdir)/memifd.service)
 	$(call inst,0644,cli/memifctl.bash-completion,$(bashcompdir)/memifctl)
-	$(Q)printf '#!/bin/sh\n# memifd bridges as Wireshark interfaces memifd-BRIDGE (memifctl(8))\nexec %s "$$@"\n' \
-	    '$(bindir)/memifctl' > $(BUILD)/memifd.extcap.install
-	$(call inst,0755,$(BUILD)/memifd.extcap.install,$(extcapdir)/memifd)
+	$(call geninst,0755,printf '#!/bin/sh\n# memifd bridges as Wireshark interfaces memifd-BRIDGE (memifctl(8))\nexec %s "$$@"\n' '$(bindir)/memifctl',$(extcapdir)/memifd)
 	$(Q)if [ -e $(DESTDIR)$(CONF_FILE) ]; then \
 	    echo "  KEEP    $(DESTDIR)$(CONF_FILE) (exists)"; else \
 	    $(if $(Q),echo "  INSTALL $(DESTDIR)$(CONF_FILE)";) \
