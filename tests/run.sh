@@ -6,7 +6,7 @@
 # exits 0 (pass), 77 (skip, with its reason on the last line) or else (fail).
 # Logs: build/test-logs/.  TESTS='pattern' runs only matching tests.
 #
-# Integration tests run TEST_JOBS (default 3) at a time: most of their time
+# Integration tests run TEST_JOBS (default 2) at a time: most of their time
 # is waiting (for links, VPP's start, timeouts), and each makes its own
 # namespaces, directories, DPDK prefixes and ports.  A test whose checks
 # need the machine to itself (it measures CPU time or rates, or loads both
@@ -16,7 +16,7 @@ logs=build/test-logs
 rm -rf "$logs"; mkdir -p "$logs"
 pass=0 fail=0 skip=0 failed=()
 filter=${TESTS:-}
-slots=${TEST_JOBS:-3}
+slots=${TEST_JOBS:-2}
 declare -A running=() # pid of a test's subshell -> its log's name
 
 run_one() { # name timeout cmd...
