@@ -5,12 +5,19 @@
  * input byte picks libcore's role (bit 0: 0 master, 1 slave) and bit 1:
  * for a master, the interface id the script claims (1 is the one with a
  * secret), for a slave, 3 queues each way instead of 1 (more than a HELLO
- * may allow).  Then records of 6 bytes, each one step:
+ * may allow); bit 2: the fuzzer stops reading (op 11 below) before libcore
+ * has sent anything, so that even a master's HELLO cannot be sent; bit 3,
+ * for a slave: the application supplies the buffer region (external
+ * region callbacks, a memfd of its own).  Then
+ * records of 6 bytes, each one step:
  *
  *   op      low nibble: the message - 0 ACK, 1 HELLO, 2 INIT, 3 ADD_REGION,
  *           4 ADD_RING, 5 CONNECT, 6 CONNECTED, 7 DISCONNECT, 8 a message
  *           of the wrong size, 9 nothing (only read what libcore sent and
- *           turn its loop), 10 a type beyond the protocol's;
+ *           turn its loop), 10 a type beyond the protocol's, 11 stop
+ *           reading (shut the fuzzer's side for reading: every reply
+ *           libcore sends from then on fails, as to a peer that half
+ *           closed; the fuzzer can still send);
  *           high nibble: the fds attached - 0 what the message needs
  *           (a memfd to ADD_REGION, an eventfd to ADD_RING), 1 none, 2 a
  *           memfd, 3 an eventfd, 4 a socket, 5 two memfds, 6 an unsealable
@@ -287,6 +294,11 @@ step (struct script *sc, int s, const uint8_t *r)
 
   if (op == 9)
     goto out;
+  if (op == 11)
+    {
+      shutdown (s, SHUT_RD);
+      goto out;
+    }
   template (sc, op < 8 ? types[op] : op == 10 ? MSG_TYPE_COUNT + r[2] : MSG_ACK, &m);
   if (op == 8)
     len = 1 + r[2] % (sizeof m - 1) + (r[3] & 1) * sizeof m;
@@ -320,6 +332,32 @@ out:
   drain (s);
 }
 
+/* External regions: the application's own memory for a slave's buffers. */
+static int
+ext_add (void **addr, uint32_t size, int *fd, void *ctx)
+{
+  (void) ctx;
+  *fd = memfd_create ("fuzz ext", MFD_ALLOW_SEALING | MFD_CLOEXEC);
+  if (*fd < 0 || ftruncate (*fd, size) < 0)
+    return -1;
+  *addr = mmap (NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, *fd, 0);
+  if (*addr == MAP_FAILED)
+    {
+      *addr = NULL;
+      return -1;
+    }
+  return 0;
+}
+
+static int
+ext_del (void *addr, uint32_t size, int fd, void *ctx)
+{
+  (void) ctx;
+  munmap (addr, size);
+  close (fd);
+  return 0;
+}
+
 /* libcore as a slave: it connects to the fuzzer's listener. */
 static int
 slave_open (memif_conn_handle_t *c, uint8_t queues)
@@ -347,15 +385,23 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   memif_conn_handle_t slave = NULL;
   struct sockaddr_un sa;
   socklen_t len;
+  bool shut, ext;
   int s;
 
   if (size < 1)
     return 0;
   sc.slave = data[0] & 1;
   sc.id = (data[0] >> 1) & 1;
+  shut = (data[0] >> 2) & 1;
+  ext = (data[0] >> 3) & 1;
   data++, size--;
   if (sc.slave)
     {
+      if (ext)
+	memif_per_thread_register_external_region (db, ext_add, NULL, ext_del,
+						   NULL);
+      else
+	memif_per_thread_register_external_region (db, NULL, NULL, NULL, NULL);
       if ((s = slave_open (&slave, (uint8_t) (1 + (sc.id ? 2 : 0)))) < 0)
 	abort ();
     }
@@ -366,6 +412,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
       if (connect (s, (struct sockaddr *) &sa, len))
 	abort ();
     }
+  if (shut)
+    shutdown (s, SHUT_RD);
   pump ();
   drain (s);
   for (; size >= 6; data += 6, size -= 6)
