@@ -1,5 +1,6 @@
 /* bridge.c - a bridge's life: port, memif interface, link up and down. */
 #include "bridge_int.h"
+#include "closer.h"
 #include "log.h"
 #include "mif.h"
 #include "netns.h"
@@ -550,8 +551,17 @@ static void bridge_host_lost(struct bridge *b)
 /* Once a second while the host device is gone. */
 static void bridge_host_retry(struct bridge *b)
 {
-	char err[256];
+	const struct host_conf *hc = &b->conf.host;
+	char err[256], key[CLOSER_KEY_MAX];
 
+	/* its old fd not closed yet: opening would wait for that, holding
+	 * up the loop; the next second will do */
+	closer_key(key, sizeof(key), hc->netns, hc->name);
+	if (hc->htype == HT_TAP && closer_busy(key)) {
+		log_debug("%s: the old %s is still being closed", b->conf.name,
+			  hc->name);
+		return;
+	}
 	if (bridge_port_open(b, err, sizeof(err))) {
 		if (!b->host_retries++ && !b->host_attach_only)
 			log_warn("%s: %s (retrying every second)", b->conf.name, err);

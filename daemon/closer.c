@@ -34,6 +34,7 @@ static struct {
 	struct closer_job *head, **tail;
 	pthread_t thread;
 	bool running, stop;
+	unsigned delay_ms; /* MEMIFD_TEST_CLOSE_DELAY_MS (closer.h) */
 } cl = {
 	.lock = PTHREAD_MUTEX_INITIALIZER,
 	.tail = &cl.head,
@@ -73,6 +74,12 @@ static void *closer_main(void *arg)
 		if (!j)
 			break; /* stopping, and nothing is left */
 		pthread_mutex_unlock(&cl.lock);
+		if (cl.delay_ms && j->key[0]) {
+			struct timespec d = { cl.delay_ms / 1000,
+					      (long)(cl.delay_ms % 1000) * 1000000L };
+			while (nanosleep(&d, &d) && errno == EINTR)
+				;
+		}
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		closer_close_fds(j->fds, j->n);
 		clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -93,10 +100,12 @@ static void *closer_main(void *arg)
 
 int closer_init(void)
 {
+	const char *delay = getenv("MEMIFD_TEST_CLOSE_DELAY_MS");
 	pthread_condattr_t ca;
 	sigset_t all, old;
 	int r;
 
+	cl.delay_ms = delay ? (unsigned)strtoul(delay, NULL, 10) % 60000 : 0;
 	if (cl.running)
 		return 0;
 	pthread_condattr_init(&ca);
@@ -160,6 +169,18 @@ static bool closer_pending(const char *key)
 		if (!strcmp(j->key, key))
 			return true;
 	return false;
+}
+
+bool closer_busy(const char *key)
+{
+	bool busy;
+
+	if (!cl.running || !key || !*key)
+		return false;
+	pthread_mutex_lock(&cl.lock);
+	busy = closer_pending(key);
+	pthread_mutex_unlock(&cl.lock);
+	return busy;
 }
 
 int closer_wait(const char *key, int timeout_ms)

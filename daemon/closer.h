@@ -12,10 +12,15 @@
  * nothing in particular), so that whoever opens that device again first
  * waits for its old fds to be closed (closer_wait).  Without closer_init,
  * or when the thread or memory cannot be had, closer_close closes at once.
+ *
+ * For tests, MEMIFD_TEST_CLOSE_DELAY_MS=N in memifd's environment makes
+ * the thread wait N ms before closing a device's fds: a kernel slow to
+ * remove a device, on demand (tests/integration/daemon_create_wait.sh).
  */
 #ifndef MEMIFD_CLOSER_H
 #define MEMIFD_CLOSER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* a key's size: a namespace's name, '/', a device's name */
@@ -31,6 +36,9 @@ void closer_close(const char *key, const int *fds, unsigned n);
 /* Waits up to timeout_ms until no fd under key is left to close: 0, or
  * -ETIMEDOUT with some still pending. */
 int closer_wait(const char *key, int timeout_ms);
+
+/* Whether fds under key are still to be closed (it does not wait). */
+bool closer_busy(const char *key);
 
 /* The key of device NAME in namespace NETNS ("" or NULL: memifd's own). */
 void closer_key(char *key, size_t len, const char *netns, const char *name);

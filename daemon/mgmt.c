@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,11 +18,13 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MGMT_OUT_SOFT (256 * 1024)     /* stop reading requests above this */
 #define MGMT_OUT_HARD (4 * 1024 * 1024) /* drop the client above this */
 #define MGMT_READS_PER_WAKEUP 16
+#define MGMT_LATER_RETRY_MS 5 /* how soon a request that said "later" runs again */
 
 struct mgmt_client {
 	struct loop_fd lf;
@@ -38,6 +41,12 @@ struct mgmt_client {
 	uid_t uid;
 	gid_t gid;
 	int fd_in; /* a descriptor the client sent, for its next request; -1 */
+	/* Its first request (still in in[]) said MGMT_LATER: it runs again
+	 * when the timer fires, and the client's next lines wait behind it. */
+	bool parked;
+	bool detached; /* hung up while parked: out of the loop until done */
+	struct loop_timer retry;
+	uint64_t parked_since_ms; /* when the waiting request first ran; 0 */
 	struct mgmt_client *next;
 };
 
@@ -151,6 +160,14 @@ int mgmt_parse_request(const char *line, size_t len, struct mgmt_request *req,
 
 /* ---- clients ------------------------------------------------------------- */
 
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
 static void client_free(void *arg)
 {
 	struct mgmt_client *c = arg;
@@ -171,6 +188,7 @@ static void client_close(struct mgmt_client *c, const char *why)
 	mgmt_client_gone(m->d, c);
 	if (c->fd_in >= 0)
 		close(c->fd_in);
+	loop_timer_fini(m->d->loop, &c->retry);
 	loop_del(m->d->loop, &c->lf);
 	close(c->lf.fd);
 	for (struct mgmt_client **p = &m->clients; *p; p = &(*p)->next) {
@@ -185,7 +203,7 @@ static void client_close(struct mgmt_client *c, const char *why)
 
 static void client_watch(struct mgmt_client *c)
 {
-	uint32_t ev = (c->paused ? 0 : EPOLLIN) |
+	uint32_t ev = (c->paused || c->parked ? 0 : EPOLLIN) |
 		      (c->outlen > c->outoff ? EPOLLOUT : 0);
 
 	if (ev != c->events && !loop_mod(c->m->d->loop, &c->lf, ev))
@@ -265,7 +283,9 @@ static void client_reply(struct mgmt_client *c, json_t *reply)
 	json_decref(reply);
 }
 
-static void client_request(struct mgmt_client *c, const char *line, size_t len)
+/* Runs one request line and replies; false when the command said
+ * MGMT_LATER (nothing done, nothing replied: the line runs again). */
+static bool client_request(struct mgmt_client *c, const char *line, size_t len)
 {
 	struct mgmt_request req;
 	json_t *result = NULL;
@@ -276,16 +296,71 @@ static void client_request(struct mgmt_client *c, const char *line, size_t len)
 		       line[len - 1] == '\t'))
 		len--;
 	if (!len)
-		return;
+		return true;
 	r = mgmt_parse_request(line, len, &req, msg, sizeof(msg));
 	if (!r) {
-		log_debug("control client pid %d: %s", (int)c->pid, req.command);
+		if (!c->parked_since_ms)
+			log_debug("control client pid %d: %s", (int)c->pid,
+				  req.command);
 		r = mgmt_dispatch(c->m->d, c, req.command, req.args, &result, msg,
 				  sizeof(msg));
 	}
+	if (r == MGMT_LATER) {
+		mgmt_request_fini(&req);
+		return false;
+	}
+	c->parked_since_ms = 0;
 	client_reply(c, r ? mgmt_reply_error(req.id, r, msg)
 			  : mgmt_reply_ok(req.id, result));
 	mgmt_request_fini(&req);
+	return true;
+}
+
+static void client_lines(struct mgmt_client *c);
+static void client_event(struct loop_fd *lf, uint32_t events);
+
+static void client_retry(struct loop_timer *t)
+{
+	struct mgmt_client *c = (struct mgmt_client *)((char *)t -
+		offsetof(struct mgmt_client, retry));
+
+	c->parked = false;
+	client_lines(c);
+	if (c->closed || c->parked)
+		return;
+	if (c->detached) {
+		/* back in the loop: what it sent after is read, then its
+		 * hang-up closes it */
+		c->detached = false;
+		c->lf.cb = client_event;
+		c->events = EPOLLIN;
+		if (loop_add(c->m->d->loop, &c->lf, EPOLLIN))
+			client_close(c, "gone");
+		return;
+	}
+	client_watch(c);
+}
+
+/* The request at the head of in[] waits: stop reading this client (its
+ * next requests wait behind it, in order) and run it again shortly.  The
+ * loop, and every other client and bridge, go on meanwhile. */
+static bool client_park(struct mgmt_client *c)
+{
+	if (c->retry.lf.fd < 0 &&
+	    loop_timer_init(c->m->d->loop, &c->retry, client_retry))
+		return false;
+	if (loop_timer_set(&c->retry, MGMT_LATER_RETRY_MS, 0))
+		return false;
+	if (!c->parked_since_ms)
+		c->parked_since_ms = now_ms();
+	c->parked = true;
+	client_watch(c);
+	return true;
+}
+
+unsigned mgmt_client_waited_ms(const struct mgmt_client *c)
+{
+	return c->parked_since_ms ? (unsigned)(now_ms() - c->parked_since_ms) : 0;
 }
 
 static void client_lines(struct mgmt_client *c)
@@ -293,14 +368,20 @@ static void client_lines(struct mgmt_client *c)
 	size_t start = 0;
 	char *nl;
 
-	while (!c->closed &&
+	while (!c->closed && !c->parked &&
 	       (nl = memchr(c->in + start, '\n', c->inlen - start))) {
 		size_t len = (size_t)(nl - (c->in + start));
 
 		if (c->discarding)
 			c->discarding = false;
-		else
-			client_request(c, c->in + start, len);
+		else if (!client_request(c, c->in + start, len)) {
+			if (client_park(c))
+				break;
+			/* no timer to be had: the command runs again at once,
+			 * told it has waited long enough */
+			c->parked_since_ms = 1;
+			continue;
+		}
 		start += len + 1;
 	}
 	if (c->closed)
@@ -361,9 +442,17 @@ static void client_event(struct loop_fd *lf, uint32_t events)
 {
 	struct mgmt_client *c = (struct mgmt_client *)lf;
 
+	if (c->parked && (events & (EPOLLHUP | EPOLLERR))) {
+		/* epoll reports a hang-up whatever it is asked for: leave the
+		 * loop until the parked request is done, or this would spin */
+		loop_del(c->m->d->loop, &c->lf);
+		c->detached = true;
+		return;
+	}
 	if (events & EPOLLOUT)
 		client_flush(c);
 	for (int i = 0; i < MGMT_READS_PER_WAKEUP && !c->closed && !c->paused &&
+			!c->parked &&
 			(events & (EPOLLIN | EPOLLHUP | EPOLLERR)); i++) {
 		ssize_t n = client_read(c);
 
@@ -514,6 +603,7 @@ static void mgmt_accept_one(struct mgmt *m, int fd)
 	c->uid = cr.uid;
 	c->gid = cr.gid;
 	c->fd_in = -1;
+	c->retry.lf.fd = -1;
 	c->events = EPOLLIN;
 	if (loop_add(m->d->loop, &c->lf, EPOLLIN)) {
 		close(fd);

@@ -50,13 +50,20 @@ void mgmt_client_send(struct mgmt_client *c, json_t *ev);
  * request, now the caller's; -1 when none.  One waits at most: a newer
  * one replaces it, and it is closed with the client. */
 int mgmt_client_take_fd(struct mgmt_client *c);
+/* How long the client's current request has waited (MGMT_LATER); 0 on
+ * its first run. */
+unsigned mgmt_client_waited_ms(const struct mgmt_client *c);
 /* The client's uid (SO_PEERCRED at connect time). */
 uid_t mgmt_client_uid(const struct mgmt_client *c);
 /* Its pid, uid and gid, the same way. */
 struct ucred mgmt_client_cred(const struct mgmt_client *c);
 
-/* The command table (mgmt_cmds.c).  Returns 0 with *result set, or -errno
- * with msg filled. */
+/* The command table (mgmt_cmds.c).  Returns 0 with *result set, -errno
+ * with msg filled, or MGMT_LATER: nothing was done and the request runs
+ * again in a few ms (the client's later requests waiting behind it, every
+ * other client and bridge served meanwhile); mgmt_client_waited_ms says
+ * for how long it has waited, so that the command can give up. */
+#define MGMT_LATER 1
 int mgmt_dispatch(struct memifd *d, struct mgmt_client *c, const char *command,
 		  json_t *args, json_t **result, char *msg, size_t msglen);
 /* mgmt_cmds.c: the client is going away: what it owns ends. */

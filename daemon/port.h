@@ -80,6 +80,10 @@ struct port_ops {
 /* queues of a host port at most (file descriptors of a multi-queue TAP) */
 #define PORT_MAX_QUEUES 16
 
+/* How long opening a TAP waits for the removal of its namesake (a
+ * management create waits as long, off the loop: mgmt.h MGMT_LATER). */
+#define TAP_CLOSE_WAIT_MS 3000
+
 struct port {
 	const struct port_ops *ops;
 	int fd;		  /* queue 0's */

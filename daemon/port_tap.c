@@ -36,9 +36,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-/* how long opening a device waits for the removal of its namesake */
-#define TAP_CLOSE_WAIT_MS 3000
-
 struct tap {
 	int ctl; /* an inet socket in the device's namespace, for ioctls */
 	char name[IFNAMSIZ];

@@ -5,13 +5,22 @@
 # grown in build-fuzz/corpus/TARGET/ (with tests/fuzz/TARGET.dict as the
 # dictionary when there is one).  A crash leaves its input in
 # build-fuzz/artifacts/TARGET/ and fails the run; copy it to regressions/.
-# Prints one line per target with its executions, and a summary line.
+# FUZZ_RUNS=N runs each target for N executions instead (make fuzz
+# FUZZ_RUNS=10000000 is the deep run the README's table records), and
+# FUZZ_TARGETS="fuzz_lib_ctrl ..." picks the targets.  Prints one line per
+# target with its executions, time and final coverage, and a summary line.
 cd "$(dirname "$0")/../.." || exit 2
 secs=${FUZZ_SECONDS:-60}
+runs_wanted=${FUZZ_RUNS:-}
+# the targets that write files (the config and pcap ones) write them here:
+# tmpfs, not a disk that slows every execution
+export TMPDIR=${TMPDIR:-/dev/shm}
 mkdir -p build-fuzz
 make -s -k -j2 FUZZ=1 fuzzers >build-fuzz/build.log 2>&1
 pass=0 fail=0
-for src in tests/fuzz/fuzz_*.c; do
+srcs=(tests/fuzz/fuzz_*.c)
+[ -n "${FUZZ_TARGETS:-}" ] && srcs=($(for t in $FUZZ_TARGETS; do echo "tests/fuzz/$t.c"; done))
+for src in "${srcs[@]}"; do
     t=$(basename "$src" .c) bin=build-fuzz/tests/fuzz/$(basename "$src" .c)
     if [ ! -x "$bin" ] || [ "$bin" -ot "$src" ]; then
         fail=$((fail + 1))
@@ -28,14 +37,18 @@ for src in tests/fuzz/fuzz_*.c; do
     fi
     dict=()
     [ -f tests/fuzz/"$t".dict ] && dict=(-dict=tests/fuzz/"$t".dict)
-    if [ $ok = 1 ]; then
+    if [ $ok = 1 ] && [ -n "$runs_wanted" ]; then
+        ASAN_OPTIONS=detect_leaks=1 "$bin" -runs="$runs_wanted" "${dict[@]}" \
+            -rss_limit_mb=4096 -artifact_prefix="$art" "$corpus" >"$log" 2>&1 || ok=0
+    elif [ $ok = 1 ]; then
         ASAN_OPTIONS=detect_leaks=1 timeout -k 5 $((secs + 60)) "$bin" -max_total_time="$secs" "${dict[@]}" \
             -rss_limit_mb=4096 -artifact_prefix="$art" "$corpus" >"$log" 2>&1 || ok=0
     fi
-    runs=$(sed -n 's/^Done \([0-9]*\) runs.*/\1/p' "$log" | tail -1)
+    runs=$(sed -n 's/^Done \([0-9]*\) runs in \([0-9]*\) second.*/\1 executions in \2 s/p' "$log" | tail -1)
+    cov=$(grep -a -o 'cov: [0-9]* ft: [0-9]*' "$log" | tail -1)
     if [ $ok = 1 ]; then
         pass=$((pass + 1))
-        printf '  PASS  fuzz/%-22s %10s executions in %ss\n' "$t" "${runs:-?}" "$secs"
+        printf '  PASS  fuzz/%-22s %s (%s)\n' "$t" "${runs:-?}" "$cov"
     else
         fail=$((fail + 1))
         printf '  FAIL  fuzz/%-22s (see %s, inputs in %s)\n' "$t" "$log" "$art"

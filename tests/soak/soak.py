@@ -736,6 +736,7 @@ def judge(d, stats, kern, vpp, peer, sent):
     # its mappings by design) LeakSanitizer at memifd's exit judges leaks
     res = {"ok": c.ok, "bad": c.bad, "figures": fig, "acts": d.acts,
            "disruptions": sum(D), "p99_ms": p99, "max_ms": mx, "requests": len(lat),
+           "slowest": slow,
            "warm": w, "end": e, "hostile_runs": d.hostile["runs"],
            "hostile_bad_desc": h["to_host"]["drops"]["bad_desc"],
            "reloads": d.reloads["n"], "reload_changed": d.reloads["changed"],
@@ -789,8 +790,8 @@ def report(t, san_ok):
     print("soak: memifd after warm-up %s, at the end %s; %s" % (
         r["warm"], r["end"], "RssAnon may grow %d kB, mappings not" % RSS_BOUND_KB
         if RSS_BOUND_KB >= 0 else "ASan build: leaks judged by LeakSanitizer at exit"))
-    print("soak: control socket: %d requests, p99 %.2f ms, max %.2f ms"
-          % (r["requests"], r["p99_ms"], r["max_ms"]))
+    print("soak: control socket: %d requests, p99 %.2f ms, max %.2f ms (slowest: %s)"
+          % (r["requests"], r["p99_ms"], r["max_ms"], r["slowest"]))
     print("soak: %d passed, %d failed" % (ok, len(bad)))
     return 0 if not bad else 1
 
