@@ -5,12 +5,14 @@
 #include "port.h"
 
 #include <errno.h>
+#include <linux/if_tun.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -23,6 +25,7 @@ struct closer_job {
 	char key[CLOSER_KEY_MAX];
 	int fds[CLOSER_FDS_MAX];
 	unsigned n;
+	int carrier; /* -1: close fds; 0 or 1: TUNSETCARRIER on fds[0] */
 };
 
 /* A job stays on the list while its fds are being closed, so that
@@ -43,6 +46,12 @@ static struct {
 void closer_key(char *key, size_t len, const char *netns, const char *name)
 {
 	snprintf(key, len, "%s/%s", netns ? netns : "", name);
+}
+
+static void closer_set_carrier(const char *key, int fd, int on)
+{
+	if (ioctl(fd, TUNSETCARRIER, &on) < 0)
+		log_debug("%s: TUNSETCARRIER: %s", key, strerror(errno));
 }
 
 static void closer_close_fds(const int *fds, unsigned n)
@@ -74,6 +83,10 @@ static void *closer_main(void *arg)
 		if (!j)
 			break; /* stopping, and nothing is left */
 		pthread_mutex_unlock(&cl.lock);
+		if (j->carrier >= 0) {
+			closer_set_carrier(j->key, j->fds[0], j->carrier);
+			goto done;
+		}
 		if (cl.delay_ms && j->key[0]) {
 			struct timespec d = { cl.delay_ms / 1000,
 					      (long)(cl.delay_ms % 1000) * 1000000L };
@@ -87,6 +100,7 @@ static void *closer_main(void *arg)
 			log_debug("%s: closed in %ld ms", j->key,
 				  (t1.tv_sec - t0.tv_sec) * 1000 +
 					  (t1.tv_nsec - t0.tv_nsec) / 1000000);
+done:
 		pthread_mutex_lock(&cl.lock);
 		cl.head = j->next;
 		if (!cl.head)
@@ -140,6 +154,8 @@ void closer_fini(void)
 	pthread_cond_destroy(&cl.done);
 }
 
+static void closer_queue(struct closer_job *j);
+
 void closer_close(const char *key, const int *fds, unsigned n)
 {
 	struct closer_job *j = cl.running && n <= CLOSER_FDS_MAX
@@ -156,6 +172,26 @@ void closer_close(const char *key, const int *fds, unsigned n)
 	snprintf(j->key, sizeof(j->key), "%s", key ? key : "");
 	memcpy(j->fds, fds, n * sizeof(fds[0]));
 	j->n = n;
+	j->carrier = -1;
+	closer_queue(j);
+}
+
+void closer_carrier(const char *key, int fd, bool up)
+{
+	struct closer_job *j = cl.running ? calloc(1, sizeof(*j)) : NULL;
+
+	if (!j) { /* no thread (or no memory): here and now */
+		closer_set_carrier(key, fd, up);
+		return;
+	}
+	snprintf(j->key, sizeof(j->key), "%s", key ? key : "");
+	j->fds[0] = fd;
+	j->carrier = up;
+	closer_queue(j);
+}
+
+static void closer_queue(struct closer_job *j)
+{
 	pthread_mutex_lock(&cl.lock);
 	*cl.tail = j;
 	cl.tail = &j->next;

@@ -33,6 +33,10 @@ void closer_fini(void);
 
 /* Takes fds[0..n) (negative ones are skipped) and closes them in order. */
 void closer_close(const char *key, const int *fds, unsigned n);
+/* Sets a TAP's carrier (TUNSETCARRIER on fd) in the thread, in order with
+ * the closes: it takes RTNL too, which a removal may hold for seconds.
+ * The fd must be closed through closer_close, after. */
+void closer_carrier(const char *key, int fd, bool up);
 /* Waits up to timeout_ms until no fd under key is left to close: 0, or
  * -ETIMEDOUT with some still pending. */
 int closer_wait(const char *key, int timeout_ms);

@@ -262,10 +262,9 @@ static ssize_t tap_writev(struct port *p, unsigned q, const struct iovec *iov,
 static void tap_set_carrier(struct port *p, bool up)
 {
 	struct tap *t = p->priv;
-	int on = up;
 
-	if (ioctl(p->fd, TUNSETCARRIER, &on) < 0)
-		log_debug("%s: TUNSETCARRIER: %s", t->name, strerror(errno));
+	/* off the loop: TUNSETCARRIER takes RTNL (closer.h) */
+	closer_carrier(t->key, p->fd, up);
 }
 
 static void tap_describe(struct port *p, json_t *host)
