@@ -1,6 +1,5 @@
 /* bridge.c - a bridge's life: port, memif interface, link up and down. */
 #include "bridge_int.h"
-#include "closer.h"
 #include "log.h"
 #include "mif.h"
 #include "netns.h"
@@ -551,15 +550,13 @@ static void bridge_host_lost(struct bridge *b)
 /* Once a second while the host device is gone. */
 static void bridge_host_retry(struct bridge *b)
 {
-	const struct host_conf *hc = &b->conf.host;
-	char err[256], key[CLOSER_KEY_MAX];
+	char err[256];
 
 	/* its old fd not closed yet: opening would wait for that, holding
 	 * up the loop; the next second will do */
-	closer_key(key, sizeof(key), hc->netns, hc->name);
-	if (hc->htype == HT_TAP && closer_busy(key)) {
+	if (port_tap_removing(&b->conf.host)) {
 		log_debug("%s: the old %s is still being closed", b->conf.name,
-			  hc->name);
+			  b->conf.host.name);
 		return;
 	}
 	if (bridge_port_open(b, err, sizeof(err))) {

@@ -4,7 +4,6 @@
  */
 #include "bridge.h"
 #include "capture.h"
-#include "closer.h"
 #include "confine.h"
 #include "log.h"
 #include "memifd.h"
@@ -211,19 +210,11 @@ static int cmd_create(struct memifd *d, struct mgmt_client *c, json_t *args,
 	/* A TAP of that name memifd is still removing (a delete just before):
 	 * wait for it without holding up the loop, as the kernel may take a
 	 * while (its RTNL lock, RCU grace periods under load). */
-	if (bc.host.htype == HT_TAP) {
-		char key[CLOSER_KEY_MAX];
-
-		closer_key(key, sizeof(key), bc.host.netns, bc.host.name);
-		if (closer_busy(key)) {
-			if (mgmt_client_waited_ms(c) < TAP_CLOSE_WAIT_MS)
-				return MGMT_LATER;
-			snprintf(msg, len, "tap %s%s%s: the previous device of "
-				 "that name is still being removed (after %d ms)",
-				 bc.host.name, *bc.host.netns ? " in netns " : "",
-				 bc.host.netns, TAP_CLOSE_WAIT_MS);
-			return -EBUSY;
-		}
+	if (port_tap_removing(&bc.host)) {
+		if (mgmt_client_waited_ms(c) < TAP_CLOSE_WAIT_MS)
+			return MGMT_LATER;
+		port_tap_removing_error(&bc.host, bc.memif.mode == MM_IP, msg, len);
+		return -EBUSY;
 	}
 	r = bridges_create(d, &bc, false, msg, len);
 	if (r)

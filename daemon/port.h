@@ -105,6 +105,13 @@ int port_open(const struct host_conf *hc, bool l3, bool attach_only,
 	      unsigned queues, struct port **out, char *err, size_t errlen);
 void port_close(struct port *p);
 
+/* Whether hc is a TAP whose namesake memifd is still removing (closer.h):
+ * opening it now would wait for that, up to TAP_CLOSE_WAIT_MS. */
+bool port_tap_removing(const struct host_conf *hc);
+/* The error of an open that waited that long in vain. */
+void port_tap_removing_error(const struct host_conf *hc, bool l3, char *err,
+			     size_t errlen);
+
 extern const struct port_ops port_tap_ops;
 extern const struct port_ops port_pcap_live_ops;
 extern const struct port_ops port_pcap_file_ops;

@@ -174,6 +174,25 @@ static void tap_close(struct port *p)
 	p->fd = -1;
 }
 
+bool port_tap_removing(const struct host_conf *hc)
+{
+	char key[CLOSER_KEY_MAX];
+
+	if (hc->htype != HT_TAP)
+		return false;
+	closer_key(key, sizeof(key), hc->netns, hc->name);
+	return closer_busy(key);
+}
+
+void port_tap_removing_error(const struct host_conf *hc, bool l3, char *err,
+			     size_t errlen)
+{
+	snprintf(err, errlen, "%s %s%s%s: the previous device of that name is "
+		 "still being removed (after %d ms)", l3 ? "tun" : "tap",
+		 hc->name, *hc->netns ? " in netns " : "", hc->netns,
+		 TAP_CLOSE_WAIT_MS);
+}
+
 static int tap_open(struct port *p, const struct host_conf *hc, bool l3,
 		    char *err, size_t errlen)
 {
@@ -195,11 +214,7 @@ static int tap_open(struct port *p, const struct host_conf *hc, bool l3,
 	 * (or refuse us, EBUSY) instead of made anew: wait for it first. */
 	r = closer_wait(t->key, TAP_CLOSE_WAIT_MS);
 	if (r) {
-		snprintf(err, errlen, "%s %s%s%s: the previous device of that "
-			 "name is still being removed (after %d ms)",
-			 l3 ? "tun" : "tap", hc->name,
-			 *hc->netns ? " in netns " : "", hc->netns,
-			 TAP_CLOSE_WAIT_MS);
+		port_tap_removing_error(hc, l3, err, errlen);
 		r = -EBUSY;
 		goto fail;
 	}
