@@ -6,8 +6,9 @@
  * unsealable memfd) followed by 128 message bytes.  Each record is sent on
  * a fresh connection's control socket and the master's loop is turned.
  * The memfds are sized from an ADD_REGION's size field (capped) and their
- * first 64 KiB filled with ring cookies, so that whole handshakes are reachable.  Nothing may
- * crash, leak or hang; a good interface on the same socket must survive.
+ * first 64 KiB filled with ring cookies, so that whole handshakes are
+ * reachable.  Nothing may crash, leak or hang; a good interface on the
+ * same socket must survive.
  */
 #include <stdbool.h>
 #include <stdint.h>

@@ -11,7 +11,12 @@
 # target with its executions, time and final coverage, and a summary line.
 cd "$(dirname "$0")/../.." || exit 2
 secs=${FUZZ_SECONDS:-60}
-runs_wanted=${FUZZ_RUNS:-}
+# how long each runs: so many executions (no time limit), or seconds
+if [ -n "${FUZZ_RUNS:-}" ]; then
+    stop_at=(-runs="$FUZZ_RUNS") limit=()
+else
+    stop_at=(-max_total_time="$secs") limit=(timeout -k 5 $((secs + 60)))
+fi
 # the targets that write files (the config and pcap ones) write them here:
 # tmpfs, not a disk that slows every execution
 export TMPDIR=${TMPDIR:-/dev/shm}
@@ -37,11 +42,8 @@ for src in "${srcs[@]}"; do
     fi
     dict=()
     [ -f tests/fuzz/"$t".dict ] && dict=(-dict=tests/fuzz/"$t".dict)
-    if [ $ok = 1 ] && [ -n "$runs_wanted" ]; then
-        ASAN_OPTIONS=detect_leaks=1 "$bin" -runs="$runs_wanted" "${dict[@]}" \
-            -rss_limit_mb=4096 -artifact_prefix="$art" "$corpus" >"$log" 2>&1 || ok=0
-    elif [ $ok = 1 ]; then
-        ASAN_OPTIONS=detect_leaks=1 timeout -k 5 $((secs + 60)) "$bin" -max_total_time="$secs" "${dict[@]}" \
+    if [ $ok = 1 ]; then
+        ASAN_OPTIONS=detect_leaks=1 "${limit[@]}" "$bin" "${stop_at[@]}" "${dict[@]}" \
             -rss_limit_mb=4096 -artifact_prefix="$art" "$corpus" >"$log" 2>&1 || ok=0
     fi
     runs=$(sed -n 's/^Done \([0-9]*\) runs in \([0-9]*\) second.*/\1 executions in \2 s/p' "$log" | tail -1)
